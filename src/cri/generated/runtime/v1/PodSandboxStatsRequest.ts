@@ -1,0 +1,10 @@
+// Original file: proto/cri/api.proto
+
+
+export interface PodSandboxStatsRequest {
+  'podSandboxId'?: (string);
+}
+
+export interface PodSandboxStatsRequest__Output {
+  'podSandboxId': (string);
+}
