@@ -5,7 +5,7 @@
 # (the portmap CNI plugin calls it), and g++/make/python3 for npm packages built from source
 # (better-sqlite3); then the npm dependencies.
 # Idempotent and quiet when everything is there: apt-get update runs only when a package is missing,
-# npm ci only when node_modules is missing or older than package-lock.json.
+# npm install only when node_modules is missing or older than package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +40,9 @@ if [[ -z "$(npm config get nodedir 2>/dev/null | grep -v '^undefined$' || true)"
 fi
 
 if [[ ! -d node_modules || ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  echo "install-deps: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # Not `npm ci`: the npm registry reachable here serves only this platform's builds of packages
+  # with per-platform optional dependencies (rollup, esbuild), so the lock file cannot list the
+  # others and `npm ci` refuses it as out of sync. `npm install` follows the lock file all the same.
+  echo "install-deps: npm install"
+  npm install --no-audit --no-fund --loglevel=error
 fi
