@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatHelp, parseFlags, UsageError, type FlagSpec } from './flags.js';
+import { formatHelp, parseDuration, parseFlags, parsePort, UsageError, type FlagSpec } from './flags.js';
 
 const specs: FlagSpec[] = [
   { name: 'data-dir', env: 'TSKUBE_DATA_DIR', default: '/var/lib/tskube', description: 'state' },
@@ -35,5 +35,27 @@ describe('parseFlags', () => {
     expect(help).toContain('--data-dir VALUE');
     expect(help).toContain('(default "/var/lib/tskube"); env TSKUBE_DATA_DIR');
     expect(help).toContain('--debug\n');
+  });
+});
+
+describe('parseDuration and parsePort', () => {
+  it.each([
+    ['500ms', 500],
+    ['10s', 10_000],
+    ['1m30s', 90_000],
+    ['2h', 7_200_000],
+    ['1.5s', 1500],
+  ])('%s is %d ms', (text, ms) => {
+    expect(parseDuration('x', text)).toBe(ms);
+  });
+
+  it.each(['', '10', 'ten s', '5d', '1s junk'])('rejects %j naming the flag', (text) => {
+    expect(() => parseDuration('sync-frequency', text)).toThrow(`invalid value "${text}" for --sync-frequency: must be a duration such as 500ms, 10s or 1m30s`);
+  });
+
+  it('accepts ports 0-65535 only', () => {
+    expect(parsePort('port', '10255')).toBe(10255);
+    expect(() => parsePort('port', '70000')).toThrow('invalid value "70000" for --port: must be a port number 0-65535');
+    expect(() => parsePort('port', '-1')).toThrow(UsageError);
   });
 });

@@ -51,3 +51,28 @@ export function formatHelp(usage: string, summary: string, specs: readonly FlagS
   });
   return `Usage: ${usage}\n\n${summary}\n\nFlags:\n${rows.join('\n')}\n  --help\n      show this help\n`;
 }
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses a Go-style duration (`500ms`, `10s`, `1m30s`, `2h`) to ms; `name` labels the error. */
+export function parseDuration(name: string, value: string): number {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let m: RegExpExecArray | null;
+  let consumed = 0;
+  while ((m = re.exec(value)) !== null) {
+    total += Number(m[1]) * (UNIT_MS[m[2] ?? 's'] ?? 1);
+    consumed = re.lastIndex;
+  }
+  if (value === '' || consumed !== value.length) {
+    throw new UsageError(`invalid value "${value}" for --${name}: must be a duration such as 500ms, 10s or 1m30s`);
+  }
+  return total;
+}
+
+/** Parses a TCP port (0 picks a free one). */
+export function parsePort(name: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new UsageError(`invalid value "${value}" for --${name}: must be a port number 0-65535`);
+  return n;
+}

@@ -1,0 +1,232 @@
+/**
+ * The kubelet: wiring, not logic. Merges pod sources into the desired set, hands pods to the pod
+ * workers, turns PLEG events into resyncs, and runs housekeeping; the deciders, the executor and
+ * the managers do the work. Standalone (static pods only) until the API source arrives.
+ */
+import { rm } from 'node:fs/promises';
+
+import type { Pod, PodStatus } from '../api/index.js';
+import type { CriRuntime } from '../cri/index.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { VolumeManager } from '../volumes/index.js';
+import { BackOff, podLogDirectory } from './decide/index.js';
+import type { EventRecorder } from './events.js';
+import { collectPodGarbage, removeOrphanedResources, rotateContainerLog } from './housekeeping.js';
+import { createImageManager } from './images.js';
+import type { QOSClass } from './pod-resources.js';
+import { podCgroupSpec } from './pod-resources.js';
+import { createPodWorkers, orphanPod, type PodWorkers } from './pod-workers.js';
+import { listRuntimePods, readPodRuntimeStatus } from './runtime-view.js';
+import { createPodSyncer, type NodeFacts, type PodCgroups } from './sync.js';
+
+/** A source of desired pods; every update carries the source's complete set. */
+export interface PodSource {
+  readonly name: string;
+  run(signal: AbortSignal, onUpdate: (pods: Pod[]) => void): Promise<void>;
+}
+
+/** The PLEG as the kubelet uses it. */
+export interface PlegSlice {
+  run(signal: AbortSignal): Promise<void>;
+  subscribe(handler: (ev: { podUid: string }) => void): () => void;
+  healthy(): { ok: boolean; message: string };
+}
+
+export interface KubeletCgroups extends PodCgroups {
+  ensureQosCgroups(): Promise<void>;
+  listPodCgroups(): Promise<{ uid: string; qosClass: QOSClass }[]>;
+}
+
+export interface KubeletConfig {
+  nodeName: string;
+  node: NodeFacts;
+  /** Every pod is synced at least this often. Default 10 s (upstream `--sync-frequency` is 1 m). */
+  resyncIntervalMs?: number;
+  /** Default 2 s, as upstream. */
+  housekeepingIntervalMs?: number;
+  crashLoopBackOff?: { initialMs?: number; maxMs?: number; resetAfterMs?: number };
+  imagePullBackOff?: { initialMs?: number; maxMs?: number };
+  /** Exited instances kept per container name. Default 1. */
+  maxPerPodContainer?: number;
+  containerLogMaxBytes?: number;
+  containerLogMaxFiles?: number;
+  concurrency?: number;
+}
+
+export interface KubeletDeps {
+  cri: CriRuntime;
+  cgroups: KubeletCgroups;
+  volumes: VolumeManager;
+  pleg: PlegSlice;
+  sources: PodSource[];
+  recorder: EventRecorder;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface PodWithStatus {
+  pod: Pod;
+  status: PodStatus | undefined;
+}
+
+export interface Kubelet {
+  run(signal: AbortSignal): Promise<void>;
+  /** Desired pods with their latest status (the local API's /pods). */
+  pods(): PodWithStatus[];
+  healthz(): { ok: boolean; checks: Record<string, string> };
+  /** Called on every pod status change (null: the pod is gone). Returns the unsubscribe function. */
+  onStatus(fn: (pod: Pod, status: PodStatus | null) => void): () => void;
+}
+
+export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet {
+  const { cri, clock, logger: log } = deps;
+  const resyncMs = config.resyncIntervalMs ?? 10_000;
+  const housekeepingMs = config.housekeepingIntervalMs ?? 2_000;
+  const maxBytes = config.containerLogMaxBytes ?? 10 * 1024 * 1024;
+  const maxFiles = config.containerLogMaxFiles ?? 5;
+  const desired = new Map<string, Pod>();
+  const bySource = new Map<string, Pod[]>();
+  const seenSources = new Set<string>();
+  const statusListeners = new Set<(pod: Pod, status: PodStatus | null) => void>();
+
+  const syncer = createPodSyncer({
+    cri,
+    images: createImageManager({ images: cri.images, recorder: deps.recorder, clock, backOff: new BackOff(config.imagePullBackOff) }),
+    volumes: deps.volumes,
+    cgroups: deps.cgroups,
+    recorder: deps.recorder,
+    crashBackOff: new BackOff(config.crashLoopBackOff),
+    clock,
+    node: config.node,
+    logger: log,
+  });
+
+  const workers: PodWorkers = createPodWorkers({
+    syncer,
+    readRuntime: (pod, signal) => readPodRuntimeStatus(cri, pod, signal),
+    async cleanUp(pod, runtime, signal) {
+      // 1. Containers and sandboxes (removing a sandbox removes its containers).
+      for (const s of runtime.sandboxes) await cri.sandboxes.removePodSandbox(s.id, { signal });
+      for (const c of runtime.containers) await cri.containers.removeContainer(c.id, { signal });
+      // 2. The pod cgroup, volumes and logs.
+      const uid = pod.metadata.uid ?? '';
+      const known = desiredPodQos(pod);
+      for (const qos of known ? [known] : (['Guaranteed', 'Burstable', 'BestEffort'] as const)) await deps.cgroups.removePodCgroup(uid, qos);
+      await deps.volumes.tearDownPodVolumes(uid);
+      await rm(podLogDirectory(pod, config.node.podLogsRoot), { recursive: true, force: true });
+    },
+    hostIPs: config.node.hostIPs,
+    clock,
+    logger: log,
+    concurrency: config.concurrency,
+    onStatus(_uid, pod, status) {
+      for (const fn of statusListeners) fn(pod, status);
+    },
+  });
+
+  function desiredPodQos(pod: Pod): QOSClass | undefined {
+    return pod.spec.containers.length > 0 ? podCgroupSpec(pod).qosClass : undefined;
+  }
+
+  function applySource(source: string, pods: Pod[]): void {
+    seenSources.add(source);
+    bySource.set(source, pods);
+    const next = new Map<string, Pod>();
+    for (const list of bySource.values()) for (const p of list) next.set(p.metadata.uid ?? '', p);
+    for (const [uid, pod] of desired) if (!next.has(uid)) workers.terminate(pod);
+    for (const [uid, pod] of next) {
+      if (JSON.stringify(desired.get(uid)) !== JSON.stringify(pod)) workers.update(pod);
+    }
+    desired.clear();
+    for (const [uid, pod] of next) desired.set(uid, pod);
+  }
+
+  const sourcesReady = (): boolean => deps.sources.every((s) => seenSources.has(s.name));
+
+  async function housekeeping(signal: AbortSignal): Promise<void> {
+    if (!sourcesReady()) return; // never treat pods as orphans before every source has spoken
+    const runtimePods = await listRuntimePods(cri, signal);
+    for (const [uid, p] of runtimePods) {
+      if (!desired.has(uid) && !workers.get(uid)) workers.terminate(orphanPod(uid, p.name, p.namespace));
+    }
+    const known = new Set([...desired.keys(), ...workers.uids()]);
+    await removeOrphanedResources(
+      {
+        cri,
+        listRuntimePods: (s) => listRuntimePods(cri, s),
+        listPodCgroups: () => deps.cgroups.listPodCgroups(),
+        removePodCgroup: (uid, qos) => deps.cgroups.removePodCgroup(uid, qos),
+        listPodDirs: () => deps.volumes.listPodDirs(),
+        removePodDir: (uid) => deps.volumes.tearDownPodVolumes(uid),
+        podLogsRoot: config.node.podLogsRoot,
+        logger: log,
+      },
+      known,
+      new Set(runtimePods.keys()),
+    );
+    for (const pod of desired.values()) {
+      const runtime = await readPodRuntimeStatus(cri, { uid: pod.metadata.uid ?? '', name: pod.metadata.name ?? '', namespace: pod.metadata.namespace ?? '' }, signal);
+      await collectPodGarbage(cri, runtime, config.maxPerPodContainer ?? 1, signal);
+      for (const c of runtime.containers) {
+        if (c.state !== 'CONTAINER_RUNNING') continue;
+        const logPath = (await cri.containers.containerStatus(c.id, { signal }).catch(() => null))?.status.logPath;
+        if (logPath) await rotateContainerLog(cri, c.id, logPath, { maxBytes, maxFiles, now: new Date(clock.now()) }, signal);
+      }
+    }
+  }
+
+  async function every(ms: number, signal: AbortSignal, what: string, fn: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await fn(signal);
+      } catch (err) {
+        if (!signal.aborted) log.warn({ err: (err as Error).message }, `${what} failed`);
+      }
+      await clock.sleep(ms, signal).catch(() => undefined);
+    }
+  }
+
+  return {
+    async run(signal) {
+      await deps.cgroups.ensureQosCgroups();
+      const unsubscribe = deps.pleg.subscribe((ev) => {
+        if (workers.get(ev.podUid)) workers.resync(ev.podUid);
+      });
+      try {
+        await Promise.all([
+          workers.run(signal),
+          deps.pleg.run(signal),
+          ...deps.sources.map((s) =>
+            s.run(signal, (pods) => applySource(s.name, pods)).catch((err: unknown) => {
+              if (!signal.aborted) log.error({ source: s.name, err: (err as Error).message }, 'pod source stopped');
+            }),
+          ),
+          every(resyncMs, signal, 'resync', async () => {
+            // A pod wanted again while its previous worker was terminating gets a new worker here.
+            for (const [uid, pod] of desired) {
+              if (workers.get(uid)) workers.resync(uid);
+              else workers.update(pod);
+            }
+          }),
+          every(housekeepingMs, signal, 'housekeeping', housekeeping),
+        ]);
+      } finally {
+        unsubscribe();
+      }
+    },
+    pods() {
+      return [...desired.values()].map((pod) => ({ pod, status: workers.get(pod.metadata.uid ?? '')?.status }));
+    },
+    healthz() {
+      const pleg = deps.pleg.healthy();
+      const checks: Record<string, string> = { ping: 'ok', pleg: pleg.ok ? 'ok' : pleg.message, syncloop: sourcesReady() ? 'ok' : 'waiting for pod sources' };
+      return { ok: pleg.ok, checks };
+    },
+    onStatus(fn) {
+      statusListeners.add(fn);
+      return () => statusListeners.delete(fn);
+    },
+  };
+}
+
