@@ -6,6 +6,8 @@ import { startTestRegistry } from '../test/integration/helpers/registry.js';
 
 const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   cri: () => import('./cri.js'),
+  kubelet: () => import('./kubelet.js'),
+  storage: () => import('./storage.js'),
 };
 
 async function main(): Promise<void> {

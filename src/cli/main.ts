@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createLogger } from '../lib/logger.js';
 import { formatHelp, parseFlags, UsageError } from './flags.js';
+import { kubeletFlags, runKubelet } from './kubelet.js';
 import { up, upFlags } from './up.js';
 
 const VERSION = '0.1.0';
@@ -9,6 +10,7 @@ const USAGE = `Usage: tskube COMMAND [flags]
 
 Commands:
   up        run a single-node cluster on this machine (today: containerd and its sandbox image)
+  kubelet   run the node agent; with --pod-manifest-path alone, standalone static pods
   version   print the version
 
 Run 'tskube COMMAND --help' for a command's flags.
@@ -46,6 +48,16 @@ async function main(argv: string[]): Promise<number> {
         },
         shutdownSignal(),
       );
+      return 0;
+    }
+    case 'kubelet': {
+      const flags = parseFlags(rest, kubeletFlags);
+      if (flags.help) {
+        process.stdout.write(formatHelp('tskube kubelet [flags]', 'Runs the kubelet until Ctrl-C or SIGTERM; running pods are left alone.', kubeletFlags));
+        return 0;
+      }
+      if (process.getuid?.() !== 0) throw new UsageError('tskube kubelet must run as root (it manages cgroups and containers)');
+      await runKubelet(flags, createLogger('kubelet'), shutdownSignal(), (line) => process.stdout.write(`${line}\n`));
       return 0;
     }
     case 'version':

@@ -3,6 +3,7 @@
  * workers, turns PLEG events into resyncs, and runs housekeeping; the deciders, the executor and
  * the managers do the work. Standalone (static pods only) until the API source arrives.
  */
+import { setMaxListeners } from 'node:events';
 import { rm } from 'node:fs/promises';
 
 import type { Pod, PodStatus } from '../api/index.js';
@@ -189,6 +190,8 @@ export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet
 
   return {
     async run(signal) {
+      // Every in-flight CRI call listens on this signal; the listeners are removed when calls end.
+      setMaxListeners(0, signal);
       await deps.cgroups.ensureQosCgroups();
       const unsubscribe = deps.pleg.subscribe((ev) => {
         if (workers.get(ev.podUid)) workers.resync(ev.podUid);

@@ -168,7 +168,13 @@ export function createPodSyncer(deps: SyncDeps): PodSyncer {
       throw err;
     }
 
-    // 4. Create and start.
+    // 4. Create and start. An instance that was created but never started (the kubelet died in
+    //    between) is removed first: it never ran, and its replacement reuses its name and count.
+    for (const stale of runtime.containers) {
+      if (stale.name === container.name && stale.state === 'CONTAINER_CREATED' && stale.startedAt === 0n) {
+        await cri.containers.removeContainer(stale.id, { signal });
+      }
+    }
     let containerId: string;
     try {
       containerId = await cri.containers.createContainer(sandboxId, config, sandboxConfig, { signal });

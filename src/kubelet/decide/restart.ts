@@ -67,8 +67,13 @@ export function containerChanged(container: Container, s: RuntimeContainerStatus
   return s.hash !== hashContainer(container);
 }
 
-/** The restart count a new instance of the container gets: the newest instance's plus one, or 0. */
+/**
+ * The restart count a new instance of the container gets: the newest instance's plus one, or 0.
+ * An instance that was created but never started (a kubelet killed between CreateContainer and
+ * StartContainer) did not run: its replacement takes its count, and the executor removes it.
+ */
 export function nextRestartCount(status: RuntimePodStatus, name: string): number {
   const s = findContainerStatus(status, name);
-  return s ? s.restartCount + 1 : 0;
+  if (!s) return 0;
+  return s.state === 'CONTAINER_CREATED' && s.startedAt === 0n ? s.restartCount : s.restartCount + 1;
 }

@@ -1,0 +1,111 @@
+import { hostname, networkInterfaces, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createCriClient } from '../cri/index.js';
+import { createCgroupManager } from '../kubelet/cm/index.js';
+import { createKubelet, createLoggingRecorder, readHostResolvConf, startKubeletServer, type PodSource } from '../kubelet/index.js';
+import { createStaticPodSource } from '../kubelet/static/index.js';
+import { realClock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { createPleg } from '../pleg/index.js';
+import { createVolumeManager } from '../volumes/index.js';
+import { parseDuration, parsePort, UsageError, type FlagSpec } from './flags.js';
+
+export const kubeletFlags: readonly FlagSpec[] = [
+  { name: 'pod-manifest-path', env: 'TSKUBE_POD_MANIFEST_PATH', description: 'directory of static pod manifests (YAML or JSON)' },
+  { name: 'container-runtime-endpoint', env: 'TSKUBE_CONTAINER_RUNTIME_ENDPOINT', default: '/run/containerd/containerd.sock', description: 'CRI socket' },
+  { name: 'root-dir', env: 'TSKUBE_KUBELET_ROOT_DIR', default: '/var/lib/tskube/kubelet', description: 'kubelet state (pod volumes)' },
+  { name: 'pod-logs-dir', env: 'TSKUBE_POD_LOGS_DIR', default: '/var/log/pods', description: 'root of container log directories' },
+  { name: 'cgroup-root', env: 'TSKUBE_CGROUP_ROOT', default: '/', description: 'cgroup under which kubepods lives' },
+  { name: 'hostname-override', env: 'TSKUBE_NODE_NAME', description: 'node name (default: the host name)' },
+  { name: 'address', env: 'TSKUBE_KUBELET_ADDRESS', default: '127.0.0.1', description: 'address of the local kubelet API' },
+  { name: 'port', env: 'TSKUBE_KUBELET_PORT', default: '10255', description: 'port of the local kubelet API (/healthz, /pods); 0 picks one' },
+  { name: 'cluster-dns', env: 'TSKUBE_CLUSTER_DNS', default: '', description: 'comma-separated cluster DNS server IPs for ClusterFirst pods' },
+  { name: 'cluster-domain', env: 'TSKUBE_CLUSTER_DOMAIN', default: 'cluster.local', description: 'cluster DNS domain' },
+  { name: 'pleg-relist-period', env: 'TSKUBE_PLEG_RELIST_PERIOD', default: '1s', description: 'how often the PLEG relists the runtime' },
+  { name: 'sync-frequency', env: 'TSKUBE_SYNC_FREQUENCY', default: '10s', description: 'every pod is synced at least this often' },
+  { name: 'crash-loop-backoff', env: 'TSKUBE_CRASH_LOOP_BACKOFF', default: '10s', description: 'first CrashLoopBackOff delay; doubles per crash' },
+  { name: 'crash-loop-backoff-max', env: 'TSKUBE_CRASH_LOOP_BACKOFF_MAX', default: '5m', description: 'longest CrashLoopBackOff delay' },
+  { name: 'image-pull-backoff', env: 'TSKUBE_IMAGE_PULL_BACKOFF', default: '10s', description: 'first ImagePullBackOff delay; doubles per failure' },
+  { name: 'container-log-max-size', env: 'TSKUBE_CONTAINER_LOG_MAX_SIZE', default: '10485760', description: 'bytes a container log may grow to before rotation' },
+  { name: 'container-log-max-files', env: 'TSKUBE_CONTAINER_LOG_MAX_FILES', default: '5', description: 'log files kept per container, the live one included' },
+];
+
+function positiveInt(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min) throw new UsageError(`invalid value "${value}" for --${name}: must be an integer >= ${min}`);
+  return n;
+}
+
+/** The node's IPv4 addresses, the default route's interface first is not known here: non-internal first. */
+export function nodeIPs(): string[] {
+  const out: string[] = [];
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) out.push(a.address);
+  }
+  return out.length > 0 ? out : ['127.0.0.1'];
+}
+
+/**
+ * `tskube kubelet`: the node agent alone. With only `--pod-manifest-path` it runs standalone:
+ * static pods, no API server. Runs until `signal` aborts; running pods are left alone on exit.
+ */
+export async function runKubelet(flags: Record<string, string | boolean | undefined>, logger: Logger, signal: AbortSignal, onReady: (line: string) => void): Promise<void> {
+  const manifestDir = flags['pod-manifest-path'];
+  if (typeof manifestDir !== 'string' || manifestDir === '') throw new UsageError('--pod-manifest-path is required until the API server source exists');
+  const str = (k: string): string => String(flags[k] ?? '');
+  const nodeName = (str('hostname-override') || hostname()).toLowerCase();
+  const rootDir = resolve(str('root-dir'));
+  const podLogsRoot = resolve(str('pod-logs-dir'));
+  const relistPeriodMs = parseDuration('pleg-relist-period', str('pleg-relist-period'));
+  const resyncIntervalMs = parseDuration('sync-frequency', str('sync-frequency'));
+  const crashInitial = parseDuration('crash-loop-backoff', str('crash-loop-backoff'));
+  const crashMax = parseDuration('crash-loop-backoff-max', str('crash-loop-backoff-max'));
+  if (crashMax < crashInitial) throw new UsageError(`--crash-loop-backoff-max (${str('crash-loop-backoff-max')}) must not be below --crash-loop-backoff (${str('crash-loop-backoff')})`);
+  const pullInitial = parseDuration('image-pull-backoff', str('image-pull-backoff'));
+  const port = parsePort('port', str('port'));
+  const logMax = positiveInt('container-log-max-size', str('container-log-max-size'), 1024);
+  const logFiles = positiveInt('container-log-max-files', str('container-log-max-files'), 2);
+  const clusterDns = str('cluster-dns').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const ip of clusterDns) if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) throw new UsageError(`invalid value "${ip}" for --cluster-dns: must be an IPv4 address`);
+
+  const cri = createCriClient({ endpoint: str('container-runtime-endpoint'), logger });
+  const cgroups = createCgroupManager({ cgroupRoot: str('cgroup-root'), logger });
+  const recorder = createLoggingRecorder(logger.child({ component: 'events' }));
+  const pleg = createPleg({ runtime: cri, relistPeriodMs, logger });
+  const sources: PodSource[] = [
+    createStaticPodSource({
+      manifestDir: resolve(manifestDir),
+      nodeName,
+      logger,
+      // fs.watch makes changes visible at once; a short debounce only merges a burst of writes.
+      debounceMs: 20,
+      onInvalid: (file, errors) => logger.error({ file, errors }, `invalid static pod manifest ${file}`),
+    }),
+  ];
+  const kubelet = createKubelet(
+    { cri, cgroups, volumes: createVolumeManager({ podsDir: join(rootDir, 'pods') }), pleg, sources, recorder, clock: realClock, logger },
+    {
+      nodeName,
+      node: {
+        hostIPs: nodeIPs(),
+        memoryCapacityBytes: totalmem(),
+        podLogsRoot,
+        dns: { clusterDns, clusterDomain: str('cluster-domain'), host: readHostResolvConf() },
+      },
+      resyncIntervalMs,
+      crashLoopBackOff: { initialMs: crashInitial, maxMs: crashMax },
+      imagePullBackOff: { initialMs: pullInitial, maxMs: Math.max(pullInitial, crashMax) },
+      containerLogMaxBytes: logMax,
+      containerLogMaxFiles: logFiles,
+    },
+  );
+  const version = await cri.runtime.version({ signal });
+  const server = await startKubeletServer(kubelet, { host: str('address'), port, logger });
+  try {
+    onReady(`tskube kubelet: node ${nodeName} on ${version.runtimeName} ${version.runtimeVersion}, static pods from ${resolve(manifestDir)}, API on http://${server.address}`);
+    await kubelet.run(signal);
+  } finally {
+    await server.close();
+    cri.close();
+  }
+}
