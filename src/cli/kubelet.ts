@@ -22,7 +22,7 @@ export const kubeletFlags: readonly FlagSpec[] = [
   { name: 'cluster-dns', env: 'TSKUBE_CLUSTER_DNS', default: '', description: 'comma-separated cluster DNS server IPs for ClusterFirst pods' },
   { name: 'cluster-domain', env: 'TSKUBE_CLUSTER_DOMAIN', default: 'cluster.local', description: 'cluster DNS domain' },
   { name: 'pleg-relist-period', env: 'TSKUBE_PLEG_RELIST_PERIOD', default: '1s', description: 'how often the PLEG relists the runtime' },
-  { name: 'sync-frequency', env: 'TSKUBE_SYNC_FREQUENCY', default: '10s', description: 'every pod is synced at least this often' },
+  { name: 'sync-frequency', env: 'TSKUBE_SYNC_FREQUENCY', default: '1m', description: 'every pod is synced at least this often (runtime events sync it sooner)' },
   { name: 'crash-loop-backoff', env: 'TSKUBE_CRASH_LOOP_BACKOFF', default: '10s', description: 'first CrashLoopBackOff delay; doubles per crash' },
   { name: 'crash-loop-backoff-max', env: 'TSKUBE_CRASH_LOOP_BACKOFF_MAX', default: '5m', description: 'longest CrashLoopBackOff delay' },
   { name: 'image-pull-backoff', env: 'TSKUBE_IMAGE_PULL_BACKOFF', default: '10s', description: 'first ImagePullBackOff delay; doubles per failure' },

@@ -7,16 +7,14 @@
  */
 import { readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { CriRuntime } from '../cri/index.js';
+import type { Container, CriRuntime } from '../cri/index.js';
 import { isNotFound } from '../cri/index.js';
 import type { Logger } from '../lib/logger.js';
-import type { RuntimePodStatus } from './decide/index.js';
 import type { QOSClass } from './pod-resources.js';
 import type { RuntimePodSummary } from './runtime-view.js';
 
 export interface HousekeepingDeps {
   cri: Pick<CriRuntime, 'sandboxes' | 'containers'>;
-  listRuntimePods(signal?: AbortSignal): Promise<Map<string, RuntimePodSummary>>;
   listPodCgroups(): Promise<{ uid: string; qosClass: QOSClass }[]>;
   removePodCgroup(uid: string, qosClass: QOSClass): Promise<void>;
   listPodDirs(): Promise<string[]>;
@@ -32,7 +30,7 @@ export function logDirUid(name: string): string | undefined {
 }
 
 /** Removes cgroups, pod dirs and log dirs of pods that are neither known nor in the runtime. */
-export async function removeOrphanedResources(deps: HousekeepingDeps, known: ReadonlySet<string>, inRuntime: ReadonlySet<string>): Promise<void> {
+export async function removeOrphanedResources(deps: Omit<HousekeepingDeps, 'cri'>, known: ReadonlySet<string>, inRuntime: ReadonlySet<string>): Promise<void> {
   const orphan = (uid: string): boolean => !known.has(uid) && !inRuntime.has(uid);
   for (const cg of await deps.listPodCgroups()) {
     if (orphan(cg.uid)) {
@@ -53,28 +51,36 @@ export async function removeOrphanedResources(deps: HousekeepingDeps, known: Rea
 /**
  * Container GC for a wanted pod (upstream `evictContainers` with MaxPerPodContainer): keeps the
  * newest `keepPerName` exited instances of each container name (the newest is `lastState`), and
- * removes sandboxes other than the newest once they are not ready and hold no containers
- * (upstream `evictSandboxes`: a sandbox goes with its last container).
+ * removes sandboxes other than the newest once they are not ready and no container of theirs is
+ * left (upstream `evictSandboxes`).
  */
-export async function collectPodGarbage(cri: HousekeepingDeps['cri'], runtime: RuntimePodStatus, keepPerName = 1, signal?: AbortSignal): Promise<number> {
+export async function collectPodGarbage(cri: HousekeepingDeps['cri'], pod: RuntimePodSummary, keepPerName = 1, signal?: AbortSignal): Promise<number> {
   let removed = 0;
-  const seen = new Map<string, number>();
-  for (const c of runtime.containers) {
+  const ignoreMissing = (err: unknown): void => {
+    if (!isNotFound(err)) throw err;
+  };
+  const byName = new Map<string, Container[]>();
+  for (const c of pod.containers) {
     if (c.state !== 'CONTAINER_EXITED') continue;
-    const n = (seen.get(c.name) ?? 0) + 1;
-    seen.set(c.name, n);
-    if (n > keepPerName) {
-      await cri.containers.removeContainer(c.id, { signal }).catch((err: unknown) => {
-        if (!isNotFound(err)) throw err;
-      });
+    const list = byName.get(c.metadata.name) ?? [];
+    list.push(c);
+    byName.set(c.metadata.name, list);
+  }
+  const gone = new Set<string>();
+  for (const list of byName.values()) {
+    list.sort((a, b) => (a.createdAt > b.createdAt ? -1 : a.createdAt < b.createdAt ? 1 : 0));
+    for (const c of list.slice(keepPerName)) {
+      await cri.containers.removeContainer(c.id, { signal }).catch(ignoreMissing);
+      gone.add(c.id);
       removed++;
     }
   }
-  for (const s of runtime.sandboxes.slice(1)) {
-    if (s.state === 'SANDBOX_NOTREADY' && runtime.containers.length === 0) {
-      await cri.sandboxes.removePodSandbox(s.id, { signal });
-      removed++;
-    }
+  const newest = [...pod.sandboxes].sort((a, b) => (a.createdAt > b.createdAt ? -1 : 1))[0];
+  for (const s of pod.sandboxes) {
+    if (s === newest || s.state !== 'SANDBOX_NOTREADY') continue;
+    if (pod.containers.some((c) => c.podSandboxId === s.id && !gone.has(c.id))) continue;
+    await cri.sandboxes.removePodSandbox(s.id, { signal }).catch(ignoreMissing);
+    removed++;
   }
   return removed;
 }

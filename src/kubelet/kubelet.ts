@@ -5,13 +5,14 @@
  */
 import { setMaxListeners } from 'node:events';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 
 import type { Pod, PodStatus } from '../api/index.js';
 import type { CriRuntime } from '../cri/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { VolumeManager } from '../volumes/index.js';
-import { BackOff, podLogDirectory } from './decide/index.js';
+import { BackOff, containerLogPath, podLogDirectory } from './decide/index.js';
 import type { EventRecorder } from './events.js';
 import { collectPodGarbage, removeOrphanedResources, rotateContainerLog } from './housekeeping.js';
 import { createImageManager } from './images.js';
@@ -42,10 +43,12 @@ export interface KubeletCgroups extends PodCgroups {
 export interface KubeletConfig {
   nodeName: string;
   node: NodeFacts;
-  /** Every pod is synced at least this often. Default 10 s (upstream `--sync-frequency` is 1 m). */
+  /** Every pod is synced at least this often (PLEG events sync it sooner). Default 1 m, as upstream's `--sync-frequency`. */
   resyncIntervalMs?: number;
-  /** Default 2 s, as upstream. */
+  /** Orphan cleanup period. Default 2 s, as upstream. */
   housekeepingIntervalMs?: number;
+  /** Container GC and log rotation period. Default 10 s (upstream rotates logs every 10 s). */
+  containerMaintenanceIntervalMs?: number;
   crashLoopBackOff?: { initialMs?: number; maxMs?: number; resetAfterMs?: number };
   imagePullBackOff?: { initialMs?: number; maxMs?: number };
   /** Exited instances kept per container name. Default 1. */
@@ -82,8 +85,9 @@ export interface Kubelet {
 
 export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet {
   const { cri, clock, logger: log } = deps;
-  const resyncMs = config.resyncIntervalMs ?? 10_000;
+  const resyncMs = config.resyncIntervalMs ?? 60_000;
   const housekeepingMs = config.housekeepingIntervalMs ?? 2_000;
+  const containerMaintenanceMs = config.containerMaintenanceIntervalMs ?? 10_000;
   const maxBytes = config.containerLogMaxBytes ?? 10 * 1024 * 1024;
   const maxFiles = config.containerLogMaxFiles ?? 5;
   const desired = new Map<string, Pod>();
@@ -145,6 +149,7 @@ export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet
 
   const sourcesReady = (): boolean => deps.sources.every((s) => seenSources.has(s.name));
 
+  /** Orphans: runtime pods nobody wants are terminated; their leftovers on disk are removed. */
   async function housekeeping(signal: AbortSignal): Promise<void> {
     if (!sourcesReady()) return; // never treat pods as orphans before every source has spoken
     const runtimePods = await listRuntimePods(cri, signal);
@@ -154,8 +159,6 @@ export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet
     const known = new Set([...desired.keys(), ...workers.uids()]);
     await removeOrphanedResources(
       {
-        cri,
-        listRuntimePods: (s) => listRuntimePods(cri, s),
         listPodCgroups: () => deps.cgroups.listPodCgroups(),
         removePodCgroup: (uid, qos) => deps.cgroups.removePodCgroup(uid, qos),
         listPodDirs: () => deps.volumes.listPodDirs(),
@@ -166,13 +169,19 @@ export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet
       known,
       new Set(runtimePods.keys()),
     );
-    for (const pod of desired.values()) {
-      const runtime = await readPodRuntimeStatus(cri, { uid: pod.metadata.uid ?? '', name: pod.metadata.name ?? '', namespace: pod.metadata.namespace ?? '' }, signal);
-      await collectPodGarbage(cri, runtime, config.maxPerPodContainer ?? 1, signal);
-      for (const c of runtime.containers) {
+  }
+
+  /** Container GC and log rotation for wanted pods, from two list calls. */
+  async function maintainContainers(signal: AbortSignal): Promise<void> {
+    const runtimePods = await listRuntimePods(cri, signal);
+    for (const [uid, p] of runtimePods) {
+      const pod = desired.get(uid);
+      if (!pod) continue;
+      await collectPodGarbage(cri, p, config.maxPerPodContainer ?? 1, signal);
+      for (const c of p.containers) {
         if (c.state !== 'CONTAINER_RUNNING') continue;
-        const logPath = (await cri.containers.containerStatus(c.id, { signal }).catch(() => null))?.status.logPath;
-        if (logPath) await rotateContainerLog(cri, c.id, logPath, { maxBytes, maxFiles, now: new Date(clock.now()) }, signal);
+        const logPath = join(podLogDirectory(pod, config.node.podLogsRoot), containerLogPath(c.metadata.name, c.metadata.attempt));
+        await rotateContainerLog(cri, c.id, logPath, { maxBytes, maxFiles, now: new Date(clock.now()) }, signal);
       }
     }
   }
@@ -213,6 +222,7 @@ export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet
             }
           }),
           every(housekeepingMs, signal, 'housekeeping', housekeeping),
+          every(containerMaintenanceMs, signal, 'container GC and log rotation', maintainContainers),
         ]);
       } finally {
         unsubscribe();

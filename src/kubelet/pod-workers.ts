@@ -68,7 +68,7 @@ export function createPodWorkers(deps: PodWorkerDeps): PodWorkers {
     if (rec.phase === 'syncing') {
       const result = await deps.syncer.syncPod(rec.pod, runtime, signal);
       if (records.get(uid) !== rec) return; // replaced meanwhile: the new record syncs itself
-      const after = await deps.readRuntime(identity(rec.pod), signal);
+      const after = result.acted ? await deps.readRuntime(identity(rec.pod), signal) : runtime;
       const status = generatePodStatus(rec.pod, after, {
         now: deps.clock.now(),
         previous: rec.status,

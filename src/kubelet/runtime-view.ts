@@ -1,4 +1,4 @@
-import type { ContainerStatus, CriRuntime, PodSandboxStatus } from '../cri/index.js';
+import type { Container, ContainerStatus, CriRuntime, PodSandbox, PodSandboxStatus } from '../cri/index.js';
 import { isNotFound } from '../cri/index.js';
 import { buildRuntimePodStatus, parsePodIdentity, POD_UID_LABEL, type RuntimePodStatus } from './decide/index.js';
 
@@ -42,12 +42,15 @@ export interface RuntimePodSummary {
   uid: string;
   name: string;
   namespace: string;
-  sandboxIds: string[];
-  containerIds: string[];
+  sandboxes: PodSandbox[];
+  containers: Container[];
   running: boolean;
 }
 
-/** Every pod the runtime holds that carries the kubelet's labels, grouped by uid (for orphans). */
+/**
+ * Every pod the runtime holds that carries the kubelet's labels, grouped by uid, from two list
+ * calls (no per-object status calls): enough for orphan detection, GC and log rotation.
+ */
 export async function listRuntimePods(cri: Runtime, signal?: AbortSignal): Promise<Map<string, RuntimePodSummary>> {
   const [sandboxes, containers] = await Promise.all([cri.sandboxes.listPodSandbox(undefined, { signal }), cri.containers.listContainers(undefined, { signal })]);
   const pods = new Map<string, RuntimePodSummary>();
@@ -55,19 +58,19 @@ export async function listRuntimePods(cri: Runtime, signal?: AbortSignal): Promi
     const id = parsePodIdentity(labels);
     if (!id) return undefined;
     let p = pods.get(id.podUid);
-    if (!p) pods.set(id.podUid, (p = { uid: id.podUid, name: id.podName, namespace: id.podNamespace, sandboxIds: [], containerIds: [], running: false }));
+    if (!p) pods.set(id.podUid, (p = { uid: id.podUid, name: id.podName, namespace: id.podNamespace, sandboxes: [], containers: [], running: false }));
     return p;
   };
   for (const s of sandboxes) {
     const p = entry(s.labels);
     if (!p) continue;
-    p.sandboxIds.push(s.id);
+    p.sandboxes.push(s);
     if (s.state === 'SANDBOX_READY') p.running = true;
   }
   for (const c of containers) {
     const p = entry(c.labels);
     if (!p) continue;
-    p.containerIds.push(c.id);
+    p.containers.push(c);
     if (c.state === 'CONTAINER_RUNNING') p.running = true;
   }
   return pods;

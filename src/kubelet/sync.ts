@@ -59,6 +59,8 @@ export interface SyncDeps {
 }
 
 export interface SyncResult {
+  /** Whether the sync changed anything in the runtime (if not, the runtime view read before it is still current). */
+  acted: boolean;
   /** Sync again after this long (a back-off ends), if nothing else triggers it first. */
   requeueAfterMs?: number;
   /** What failed; the pod is synced again with back-off while non-empty. */
@@ -197,12 +199,13 @@ export function createPodSyncer(deps: SyncDeps): PodSyncer {
     await Promise.all(kills.map((k) => stopContainer(pod, k.containerId, k.name, grace, k.message, signal)));
   }
 
-  async function stopAll(pod: Pod, runtime: RuntimePodStatus, grace: number, signal?: AbortSignal): Promise<void> {
+  /** Stops running containers, then ready sandboxes; returns whether there was anything to stop. */
+  async function stopAll(pod: Pod, runtime: RuntimePodStatus, grace: number, signal?: AbortSignal): Promise<boolean> {
     const running = runtime.containers.filter((c) => c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_UNKNOWN');
     await Promise.all(running.map((c) => stopContainer(pod, c.id, c.name, grace, `Stopping container ${c.name}`, signal)));
-    for (const s of runtime.sandboxes) {
-      if (s.state === 'SANDBOX_READY') await cri.sandboxes.stopPodSandbox(s.id, { signal });
-    }
+    const ready = runtime.sandboxes.filter((s) => s.state === 'SANDBOX_READY');
+    for (const s of ready) await cri.sandboxes.stopPodSandbox(s.id, { signal });
+    return running.length > 0 || ready.length > 0;
   }
 
   return {
@@ -218,8 +221,8 @@ export function createPodSyncer(deps: SyncDeps): PodSyncer {
 
       // 1. A finished pod (or failed init under Never): stop what still runs, start nothing.
       if (actions.type === 'KillPod') {
-        await stopAll(pod, runtime, pod.spec.terminationGracePeriodSeconds ?? 30, signal);
-        return { errors };
+        const acted = await stopAll(pod, runtime, pod.spec.terminationGracePeriodSeconds ?? 30, signal);
+        return { acted, errors };
       }
 
       const waiting = reasonsOf(uid);
@@ -242,7 +245,7 @@ export function createPodSyncer(deps: SyncDeps): PodSyncer {
         if (!(err instanceof VolumeError)) throw err;
         const message = `MountVolume.SetUp failed for volume ${JSON.stringify(err.volume)} : ${err.message}`;
         recorder.event(pod, 'Warning', 'FailedMount', message);
-        return { errors: [message] };
+        return { acted: false, errors: [message] };
       }
 
       let sandboxId: string;
@@ -267,7 +270,7 @@ export function createPodSyncer(deps: SyncDeps): PodSyncer {
         } catch (err) {
           const message = `Failed to create pod sandbox: ${grpcErrorText(err)}`;
           recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', message);
-          return { errors: [message] };
+          return { acted: true, errors: [message] };
         }
         const { status } = await cri.sandboxes.podSandboxStatus(sandboxId, { signal });
         podIPs = status.network ? [status.network.ip, ...status.network.additionalIps].filter(Boolean) : [];
@@ -282,7 +285,7 @@ export function createPodSyncer(deps: SyncDeps): PodSyncer {
         const err = await startContainer(pod, start, sandboxId, sandboxConfig, runtime, podIPs, volumes, requeue, signal);
         if (err) {
           errors.push(err);
-          if (start.kind === 'init') return { errors, requeueAfterMs };
+          if (start.kind === 'init') return { acted: true, errors, requeueAfterMs };
         }
       }
       // 7. App containers, independently of each other.
@@ -290,12 +293,12 @@ export function createPodSyncer(deps: SyncDeps): PodSyncer {
         actions.containersToStart.map((start) => startContainer(pod, start, sandboxId, sandboxConfig, runtime, podIPs, volumes, requeue, signal)),
       );
       for (const err of results) if (err) errors.push(err);
-      return { errors, requeueAfterMs };
+      const acted = actions.type === 'CreateSandbox' || actions.containersToKill.length > 0 || actions.initContainersToStart.length > 0 || actions.containersToStart.length > 0;
+      return { acted, errors, requeueAfterMs };
     },
 
     async killPod(pod, runtime, gracePeriodSeconds, signal) {
-      await stopAll(pod, runtime, gracePeriodSeconds, signal);
-      return { errors: [] };
+      return { acted: await stopAll(pod, runtime, gracePeriodSeconds, signal), errors: [] };
     },
 
     waitingReasons: (uid) => reasons.get(uid) ?? new Map(),
