@@ -31,9 +31,12 @@ export async function run(): Promise<void> {
   await mkdir(manifestDir, { recursive: true });
   const ac = new AbortController();
   try {
-    await cri.images.pullImage({ image: env.images.busybox });
+    // A pinned tag, so the pull policy defaults to IfNotPresent as in the raw baseline (":latest"
+    // means Always: a registry round trip per pod).
+    const image = env.images.busybox.replace(/:latest$/, ':1.35');
+    await cri.images.pullImage({ image });
     await cri.images.pullImage({ image: env.images.pause });
-    const raw = await measureRawCri({ cri, busybox: env.images.busybox, cgroupParent: env.cgroupParent, logRoot: join(env.dir, 'raw-logs') });
+    const raw = await measureRawCri({ cri, busybox: image, cgroupParent: env.cgroupParent, logRoot: join(env.dir, 'raw-logs') });
 
     const kubelet = createKubelet(
       {
@@ -72,7 +75,7 @@ export async function run(): Promise<void> {
       });
     const runDone = kubelet.run(ac.signal);
     const write = async (name: string): Promise<void> => {
-      await writeFile(join(manifestDir, `.${name}.tmp`), manifest(name, env.images.busybox));
+      await writeFile(join(manifestDir, `.${name}.tmp`), manifest(name, image));
       await rename(join(manifestDir, `.${name}.tmp`), join(manifestDir, `${name}.json`));
     };
 
