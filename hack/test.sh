@@ -10,7 +10,20 @@ echo "== lint and type-check"
 npm run --silent lint
 echo "== generated CRI types"
 npm run --silent proto:check
+mkdir -p .cache
+rm -f .cache/unit.json .cache/integration.json
+report() { echo "--reporter=default --reporter=json --outputFile.json=.cache/$1.json"; }
 echo "== unit tests"
-npm run --silent test:unit
+# shellcheck disable=SC2046
+npm run --silent test:unit -- $(report unit)
 echo "== integration tests"
-npm run --silent test:integration
+# shellcheck disable=SC2046
+npm run --silent test:integration -- $(report integration)
+node -e '
+  let passed = 0, failed = 0;
+  for (const f of [".cache/unit.json", ".cache/integration.json"]) {
+    const r = JSON.parse(require("fs").readFileSync(f, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests;
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+'
