@@ -1,8 +1,9 @@
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createNodeNetwork, releaseStaleAllocations, removeStaleVeths, type NodeNetwork } from '../cni/index.js';
 import { createCriClient } from '../cri/index.js';
 import { createCgroupManager } from '../kubelet/cm/index.js';
-import { createKubelet, createLoggingRecorder, readHostResolvConf, startKubeletServer, type PodSource } from '../kubelet/index.js';
+import { createKubelet, createLoggingRecorder, readHostResolvConf, startKubeletServer, type NetworkSlice, type PodSource } from '../kubelet/index.js';
 import { createStaticPodSource } from '../kubelet/static/index.js';
 import { realClock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -26,6 +27,12 @@ export const kubeletFlags: readonly FlagSpec[] = [
   { name: 'crash-loop-backoff', env: 'TSKUBE_CRASH_LOOP_BACKOFF', default: '10s', description: 'first CrashLoopBackOff delay; doubles per crash' },
   { name: 'crash-loop-backoff-max', env: 'TSKUBE_CRASH_LOOP_BACKOFF_MAX', default: '5m', description: 'longest CrashLoopBackOff delay' },
   { name: 'image-pull-backoff', env: 'TSKUBE_IMAGE_PULL_BACKOFF', default: '10s', description: 'first ImagePullBackOff delay; doubles per failure' },
+  { name: 'pod-cidr', env: 'TSKUBE_POD_CIDR', description: 'this node\'s pod CIDR; when set, the kubelet writes and maintains the node\'s CNI network' },
+  { name: 'cluster-cidr', env: 'TSKUBE_CLUSTER_CIDR', description: 'all pods\' CIDR: traffic to it is not masqueraded (default: the pod CIDR)' },
+  { name: 'cni-conf-dir', env: 'TSKUBE_CNI_CONF_DIR', default: '/etc/cni/net.d', description: 'containerd\'s CNI config directory' },
+  { name: 'cni-bin-dir', env: 'TSKUBE_CNI_BIN_DIR', default: '/usr/lib/cni', description: 'CNI plugin binaries' },
+  { name: 'cni-bridge', env: 'TSKUBE_CNI_BRIDGE', default: 'cni0', description: 'Linux bridge the pods attach to' },
+  { name: 'network-repair-min-age', env: 'TSKUBE_NETWORK_REPAIR_MIN_AGE', default: '1m', description: 'an IP allocation or veth without a sandbox is freed once this old' },
   { name: 'container-log-max-size', env: 'TSKUBE_CONTAINER_LOG_MAX_SIZE', default: '10485760', description: 'bytes a container log may grow to before rotation' },
   { name: 'container-log-max-files', env: 'TSKUBE_CONTAINER_LOG_MAX_FILES', default: '5', description: 'log files kept per container, the live one included' },
 ];
@@ -43,6 +50,37 @@ export function nodeIPs(): string[] {
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) out.push(a.address);
   }
   return out.length > 0 ? out : ['127.0.0.1'];
+}
+
+/** The node's CNI network from src/cni, in the shape the kubelet drives. */
+function podNetwork(flags: Record<string, string | boolean | undefined>, rootDir: string, minAgeMs: number, logger: Logger): NetworkSlice {
+  const str = (k: string): string => String(flags[k] ?? '');
+  let node: NodeNetwork;
+  try {
+    node = createNodeNetwork({
+      podCidr: str('pod-cidr'),
+      clusterCidr: str('cluster-cidr') || undefined,
+      confDir: resolve(str('cni-conf-dir')),
+      binDir: resolve(str('cni-bin-dir')),
+      dataDir: rootDir,
+      bridgeName: str('cni-bridge'),
+      logger,
+    });
+  } catch (err) {
+    if (err instanceof RangeError) throw new UsageError(err.message);
+    throw err;
+  }
+  return {
+    async ensure(signal) {
+      await node.ensure(signal);
+    },
+    async repair(live, signal) {
+      const ipam = await releaseStaleAllocations({ conflist: node.conflist, binDirs: node.binDirs, liveContainerIds: live, minAgeMs, signal, logger });
+      for (const f of ipam.failed) logger.warn({ sandbox: f.containerId, err: f.error.message }, 'could not release the IP of a sandbox that is gone');
+      const veths = await removeStaleVeths({ bridgeName: node.bridgeName, minAgeMs, signal });
+      return { released: ipam.released.length + veths.removed.length };
+    },
+  };
 }
 
 /**
@@ -68,6 +106,9 @@ export async function runKubelet(flags: Record<string, string | boolean | undefi
   const clusterDns = str('cluster-dns').split(',').map((s) => s.trim()).filter(Boolean);
   for (const ip of clusterDns) if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) throw new UsageError(`invalid value "${ip}" for --cluster-dns: must be an IPv4 address`);
 
+  const repairMinAgeMs = parseDuration('network-repair-min-age', str('network-repair-min-age'));
+  const network = str('pod-cidr') ? podNetwork(flags, rootDir, repairMinAgeMs, logger) : undefined;
+
   const cri = createCriClient({ endpoint: str('container-runtime-endpoint'), logger });
   const cgroups = createCgroupManager({ cgroupRoot: str('cgroup-root'), logger });
   const recorder = createLoggingRecorder(logger.child({ component: 'events' }));
@@ -83,7 +124,7 @@ export async function runKubelet(flags: Record<string, string | boolean | undefi
     }),
   ];
   const kubelet = createKubelet(
-    { cri, cgroups, volumes: createVolumeManager({ podsDir: join(rootDir, 'pods') }), pleg, sources, recorder, clock: realClock, logger },
+    { cri, cgroups, volumes: createVolumeManager({ podsDir: join(rootDir, 'pods') }), pleg, network, sources, recorder, clock: realClock, logger },
     {
       nodeName,
       node: {

@@ -57,7 +57,9 @@ export async function cleanupContainerd(dir: string, opts: CleanupContainerdOpti
     const ns = b.netnsPath;
     if (ns === undefined || !/^\/(var\/)?run\/netns\/cni-[0-9a-f-]+$/.test(ns)) continue;
     await runCommand('umount', ['-l', ns]).catch(() => undefined);
-    await unlink(ns).catch(warn(`removing netns ${ns}`));
+    await unlink(ns).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') warn(`removing netns ${ns}`)(err);
+    });
   }
   if (base !== undefined) {
     await unmountUnder(base, logger);

@@ -13,7 +13,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { VolumeManager } from '../volumes/index.js';
 import { BackOff, containerLogPath, podLogDirectory } from './decide/index.js';
-import type { EventRecorder } from './events.js';
+import type { EventRecorder, RecordedEvent } from './events.js';
 import { collectPodGarbage, removeOrphanedResources, rotateContainerLog } from './housekeeping.js';
 import { createImageManager } from './images.js';
 import type { QOSClass } from './pod-resources.js';
@@ -33,6 +33,14 @@ export interface PlegSlice {
   run(signal: AbortSignal): Promise<void>;
   subscribe(handler: (ev: { podUid: string }) => void): () => void;
   healthy(): { ok: boolean; message: string };
+}
+
+/** The node's pod network as the kubelet drives it (the CLI composes it from src/cni). */
+export interface NetworkSlice {
+  /** Applies the node network (CNI config, sysctls, masquerade); idempotent. */
+  ensure(signal?: AbortSignal): Promise<void>;
+  /** Frees IP allocations, port mappings and veths of sandboxes the runtime no longer has. */
+  repair(liveSandboxIds: ReadonlySet<string>, signal?: AbortSignal): Promise<{ released: number }>;
 }
 
 export interface KubeletCgroups extends PodCgroups {
@@ -63,8 +71,10 @@ export interface KubeletDeps {
   cgroups: KubeletCgroups;
   volumes: VolumeManager;
   pleg: PlegSlice;
+  /** Absent when something else owns pod networking (or none is wanted). */
+  network?: NetworkSlice;
   sources: PodSource[];
-  recorder: EventRecorder;
+  recorder: EventRecorder & { recent?(): RecordedEvent[] };
   clock: Clock;
   logger: Logger;
 }
@@ -79,6 +89,8 @@ export interface Kubelet {
   /** Desired pods with their latest status (the local API's /pods). */
   pods(): PodWithStatus[];
   healthz(): { ok: boolean; checks: Record<string, string> };
+  /** The most recent events, oldest first (standalone there is no API server to keep them). */
+  events(): RecordedEvent[];
   /** Called on every pod status change (null: the pod is gone). Returns the unsubscribe function. */
   onStatus(fn: (pod: Pod, status: PodStatus | null) => void): () => void;
 }
@@ -171,9 +183,15 @@ export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet
     );
   }
 
-  /** Container GC and log rotation for wanted pods, from two list calls. */
+  /** Container GC, log rotation and network repair, from two list calls. */
   async function maintainContainers(signal: AbortSignal): Promise<void> {
     const runtimePods = await listRuntimePods(cri, signal);
+    if (deps.network) {
+      // Every sandbox the runtime still has keeps its IP (a stopped one frees it on removal).
+      const live = new Set([...runtimePods.values()].flatMap((p) => p.sandboxes.map((s) => s.id)));
+      const { released } = await deps.network.repair(live, signal);
+      if (released > 0) log.info({ released }, 'released network resources of sandboxes that are gone');
+    }
     for (const [uid, p] of runtimePods) {
       const pod = desired.get(uid);
       if (!pod) continue;
@@ -202,6 +220,7 @@ export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet
       // Every in-flight CRI call listens on this signal; the listeners are removed when calls end.
       setMaxListeners(0, signal);
       await deps.cgroups.ensureQosCgroups();
+      await deps.network?.ensure(signal);
       const unsubscribe = deps.pleg.subscribe((ev) => {
         if (workers.get(ev.podUid)) workers.resync(ev.podUid);
       });
@@ -236,6 +255,7 @@ export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet
       const checks: Record<string, string> = { ping: 'ok', pleg: pleg.ok ? 'ok' : pleg.message, syncloop: sourcesReady() ? 'ok' : 'waiting for pod sources' };
       return { ok: pleg.ok, checks };
     },
+    events: () => deps.recorder.recent?.() ?? [],
     onStatus(fn) {
       statusListeners.add(fn);
       return () => statusListeners.delete(fn);

@@ -11,10 +11,11 @@ export interface KubeletServer {
 
 /**
  * The local kubelet API (plain HTTP, loopback by default, until the node-agent issue brings the
- * authenticated :10250): `/healthz` (with `?verbose` the per-check lines upstream prints) and
- * `/pods` (a v1 PodList of the pods this kubelet runs, with their status).
+ * authenticated :10250): `/healthz` (with `?verbose` the per-check lines upstream prints),
+ * `/pods` (a v1 PodList of the pods this kubelet runs, with their status), and `/events` (a
+ * tskube addition for standalone nodes: the recent pod events, since there is no API server).
  */
-export async function startKubeletServer(kubelet: Pick<Kubelet, 'pods' | 'healthz'>, opts: { host?: string; port: number; logger: Logger }): Promise<KubeletServer> {
+export async function startKubeletServer(kubelet: Pick<Kubelet, 'pods' | 'healthz' | 'events'>, opts: { host?: string; port: number; logger: Logger }): Promise<KubeletServer> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -32,6 +33,11 @@ export async function startKubeletServer(kubelet: Pick<Kubelet, 'pods' | 'health
       case '/pods': {
         const items = kubelet.pods().map(({ pod, status }) => ({ ...pod, apiVersion: 'v1', kind: 'Pod', status: status ?? pod.status ?? {} }));
         res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items }));
+        return;
+      }
+      case '/events': {
+        const items = kubelet.events().map((e) => ({ involvedObject: { kind: 'Pod', uid: e.podUid, fieldPath: e.container ? `spec.containers{${e.container}}` : undefined }, type: e.type, reason: e.reason, message: e.message }));
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'EventList', apiVersion: 'v1', metadata: {}, items }));
         return;
       }
       default:

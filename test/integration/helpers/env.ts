@@ -6,6 +6,7 @@ import { cleanupContainerd, containerdLayout, startContainerd, type ContainerdPr
 import { imageRef, PAUSE_VERSION } from '../../../src/images/index.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { removeCgroupTree } from './cgroups.js';
+import { cniNetnsNames, nftTables, removeLeakedNetns, removePortmapTables } from './netns.js';
 
 export { cgroupDirsOf, removeCgroupTree } from './cgroups.js';
 
@@ -112,6 +113,8 @@ export async function startTestContainerd(opts: StartTestContainerdOptions = {})
   const layout = containerdLayout(dir);
   const logger = createLogger('test-env', { level: process.env.TSKUBE_LOG_LEVEL ?? 'warn' });
 
+  const netnsBefore = await cniNetnsNames();
+  const tablesBefore = await nftTables();
   let bridge: string | undefined;
   let podSubnet: string | undefined;
   let podSubnetPrefix = '';
@@ -129,6 +132,8 @@ export async function startTestContainerd(opts: StartTestContainerdOptions = {})
       const link = bridge;
       if (link) await attempt(() => deleteLink(link));
       await attempt(() => removeCgroupTree(cgroupParent));
+      await attempt(async () => void (await removeLeakedNetns(netnsBefore)));
+      await attempt(() => removePortmapTables(tablesBefore));
       if (errors.length > 0) throw new AggregateError(errors, `test environment cleanup of ${dir} failed`);
     })();
     return cleaned;
