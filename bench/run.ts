@@ -6,6 +6,7 @@ import { startTestRegistry } from '../test/integration/helpers/registry.js';
 
 const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   cri: () => import('./cri.js'),
+  cni: () => import('./cni.js'),
   kubelet: () => import('./kubelet.js'),
   storage: () => import('./storage.js'),
 };
