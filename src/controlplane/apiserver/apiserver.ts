@@ -1,0 +1,173 @@
+/**
+ * Wiring of the API server: the resource table, one REST store and one watch fan-out per
+ * resource on the shared Backend, the bootstrap namespaces, the authn/authz chain, and the
+ * HTTP(S) listener with the dispatcher. No request logic lives here.
+ *
+ * Lifecycle: `startApiServer` resolves once the server listens (the namespaces exist by then);
+ * `close()` stops listening, ends open watches and connections, and resolves when all is down.
+ * The Backend belongs to the caller and stays open. `runApiServer(opts, signal)` is the same as a
+ * long-running part: it resolves after a clean shutdown when `signal` aborts.
+ */
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { silentLogger, type Logger } from '../../lib/logger.js';
+import type { Backend } from '../storage/index.js';
+import { defaultAuthorizer, insecureLoopbackAuthenticator, x509Authenticator, type Authenticator, type Authorizer } from './auth/index.js';
+import { isApiError } from './errors.js';
+import type { ApiServices, WatchSettings } from './handlers/context.js';
+import { SLICE_RESOURCES } from './registry/core.js';
+import { Registry, type ResourceDef } from './registry/index.js';
+import { createDispatcher } from './server/dispatcher.js';
+import { RestStore, WatchFanout } from './store/index.js';
+
+export interface TlsMaterial {
+  certPem: string;
+  keyPem: string;
+  /** CA that signs client certificates (the cluster CA). */
+  caPem: string;
+}
+
+export interface ApiServerOptions {
+  backend: Backend;
+  /** Listen address; default `0.0.0.0` with TLS, `127.0.0.1` for insecure loopback. */
+  host?: string;
+  /** Default 6443; 0 picks a free port. */
+  port?: number;
+  /** Serving certificate and client CA. Required unless `insecureLoopback`. */
+  tls?: TlsMaterial;
+  /** Plain HTTP where every request is the cluster admin: tests only, loopback only. */
+  insecureLoopback?: boolean;
+  logger?: Logger;
+  /** Watch timings (bookmark interval, default request timeout). */
+  watch?: Partial<WatchSettings>;
+  /** Replaces the default authenticators (client certificates). */
+  authenticators?: Authenticator[];
+  authorizer?: Authorizer;
+  /** The served resources; default: this slice's table. */
+  resources?: readonly ResourceDef[];
+  /** Epoch ms, for tests. */
+  now?: () => number;
+}
+
+export interface ApiServer {
+  /** `https://host:port` or `http://127.0.0.1:port`. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Namespaces every cluster has; created at start when missing. */
+export const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+function buildServices(opts: ApiServerOptions, logger: Logger): { services: ApiServices; fanouts: WatchFanout[] } {
+  const registry = new Registry(opts.resources ?? SLICE_RESOURCES);
+  const now = opts.now ?? Date.now;
+  const stores = new Map<ResourceDef, RestStore>();
+  const fanouts = new Map<ResourceDef, WatchFanout>();
+  for (const def of registry.resources) {
+    const store = new RestStore(def, { backend: opts.backend, now });
+    stores.set(def, store);
+    if (!def.virtual) fanouts.set(def, new WatchFanout({ backend: opts.backend, prefix: store.prefix, logger }));
+  }
+  const lookup = <T>(m: Map<ResourceDef, T>, def: ResourceDef): T => {
+    const v = m.get(def);
+    if (v === undefined) throw new RangeError(`resource ${def.plural} is not registered`);
+    return v;
+  };
+  const services: ApiServices = {
+    registry,
+    backend: opts.backend,
+    logger,
+    authorizer: opts.authorizer ?? defaultAuthorizer,
+    watch: { bookmarkIntervalMs: opts.watch?.bookmarkIntervalMs ?? 60_000, minRequestTimeoutSeconds: opts.watch?.minRequestTimeoutSeconds ?? 1800 },
+    now,
+    store: (def) => lookup(stores, def),
+    fanout: (def) => lookup(fanouts, def),
+    storeFor(group, plural) {
+      const def = registry.resources.find((d) => d.group === group && d.plural === plural);
+      if (!def) throw new RangeError(`resource ${plural} is not registered`);
+      return lookup(stores, def);
+    },
+  };
+  return { services, fanouts: [...fanouts.values()] };
+}
+
+async function ensureNamespaces(services: ApiServices): Promise<void> {
+  const store = services.storeFor('', 'namespaces');
+  for (const name of BOOTSTRAP_NAMESPACES) {
+    try {
+      await store.create('', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    } catch (err) {
+      if (!isApiError(err, 'AlreadyExists')) throw err;
+    }
+  }
+}
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const logger = opts.logger ?? silentLogger();
+  if (!opts.tls && !opts.insecureLoopback) throw new RangeError('startApiServer: tls is required (insecureLoopback is for tests)');
+  const host = opts.host ?? (opts.tls ? '0.0.0.0' : '127.0.0.1');
+  if (!opts.tls && !LOOPBACK.has(host)) throw new RangeError(`startApiServer: plain HTTP is only allowed on loopback, not ${host}`);
+  const port = opts.port ?? 6443;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`startApiServer: bad port ${String(port)}`);
+
+  const { services, fanouts } = buildServices(opts, logger);
+  const start = await opts.backend.currentRevision();
+  for (const f of fanouts) f.start(start);
+  try {
+    await ensureNamespaces(services);
+  } catch (err) {
+    for (const f of fanouts) f.close();
+    throw err;
+  }
+
+  const authenticators = opts.authenticators ?? (opts.tls ? [x509Authenticator] : [insecureLoopbackAuthenticator]);
+  let address = `${host}:${port}`;
+  const handler = createDispatcher({ services, authenticators, authorizer: services.authorizer, serverAddress: () => address });
+  const server: Server = opts.tls
+    ? createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, ca: opts.tls.caPem, requestCert: true, rejectUnauthorized: false }, handler)
+    : createHttpServer(handler);
+  // Watches are long requests: no overall request timeout.
+  server.requestTimeout = 0;
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actual = (server.address() as AddressInfo).port;
+  const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  address = `${urlHost}:${actual}`;
+  const url = `${opts.tls ? 'https' : 'http'}://${address}`;
+  logger.info({ url, storage: opts.backend.kind }, 'API server listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: actual,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        for (const f of fanouts) f.close();
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+      return closing;
+    },
+  };
+}
+
+/** `startApiServer` as a long-running part: resolves after a clean shutdown once `signal` aborts. */
+export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal): Promise<void> {
+  const server = await startApiServer(opts);
+  if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  await server.close();
+}

@@ -1,0 +1,102 @@
+/**
+ * What a request is about, from its method and path, as upstream's `RequestInfoFactory`:
+ * `/api/v1/namespaces/ns/pods/web/status` is resource `pods` in `ns`, name `web`, subresource
+ * `status`; `/api/v1/namespaces/ns` is the namespace `ns` itself; `namespaces/ns/status` and
+ * `.../finalize` are namespace subresources. Pure.
+ */
+
+export type ResourceVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+
+export type RequestInfo =
+  /** `/api` or `/apis`. */
+  | { kind: 'root'; prefix: 'api' | 'apis' }
+  /** `/apis/<group>`. */
+  | { kind: 'group'; group: string }
+  /** `/api/v1`, `/apis/<group>/<version>`. */
+  | { kind: 'groupVersion'; group: string; version: string }
+  | {
+      kind: 'resource';
+      group: string;
+      version: string;
+      /** '' for cluster-scoped requests and for lists across namespaces. */
+      namespace: string;
+      resource: string;
+      name: string;
+      subresource: string;
+      verb: ResourceVerb;
+    }
+  | { kind: 'nonResource'; path: string }
+  /** A method the API does not serve. */
+  | { kind: 'badMethod' }
+  /** Segments beyond `resource/name/subresource`. */
+  | { kind: 'unknown' };
+
+const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+
+function isWatch(query: URLSearchParams): boolean {
+  const w = query.get('watch');
+  return w === 'true' || w === '1';
+}
+
+export function parseRequestInfo(method: string, pathname: string, query: URLSearchParams): RequestInfo {
+  let parts: string[];
+  try {
+    parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  } catch {
+    return { kind: 'unknown' };
+  }
+  const head = parts[0];
+  if (head !== 'api' && head !== 'apis') return { kind: 'nonResource', path: pathname };
+  let group = '';
+  let version: string | undefined;
+  let rest: string[];
+  if (head === 'api') {
+    version = parts[1];
+    rest = parts.slice(2);
+  } else {
+    if (parts.length < 2) return { kind: 'root', prefix: 'apis' };
+    group = parts[1] ?? '';
+    version = parts[2];
+    if (version === undefined) return { kind: 'group', group };
+    rest = parts.slice(3);
+  }
+  if (version === undefined) return { kind: 'root', prefix: 'api' };
+  if (rest.length === 0) return { kind: 'groupVersion', group, version };
+
+  let legacyWatch = false;
+  if (rest[0] === 'watch') {
+    legacyWatch = true;
+    rest = rest.slice(1);
+  }
+  let namespace = '';
+  if (rest[0] === 'namespaces' && rest.length > 1) {
+    namespace = rest[1] ?? '';
+    if (rest.length > 2 && !NAMESPACE_SUBRESOURCES.has(rest[2] ?? '')) rest = rest.slice(2);
+  }
+  if (rest.length > 3 || rest.length === 0) return { kind: 'unknown' };
+  const [resource = '', name = '', subresource = ''] = rest;
+  if (resource === 'namespaces') namespace = '';
+
+  let verb: ResourceVerb;
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      verb = legacyWatch || isWatch(query) ? 'watch' : name ? 'get' : 'list';
+      break;
+    case 'POST':
+      verb = 'create';
+      break;
+    case 'PUT':
+      verb = 'update';
+      break;
+    case 'PATCH':
+      verb = 'patch';
+      break;
+    case 'DELETE':
+      verb = name ? 'delete' : 'deletecollection';
+      break;
+    default:
+      return { kind: 'badMethod' };
+  }
+  return { kind: 'resource', group, version, namespace, resource, name, subresource, verb };
+}
