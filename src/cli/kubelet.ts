@@ -1,6 +1,6 @@
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createNodeNetwork, releaseStaleAllocations, removeStaleVeths, type NodeNetwork } from '../cni/index.js';
+import { checkChain, createNodeNetwork, KNOWN_BROKEN_CHECKS, readCachedResult, releaseStaleAllocations, removeStaleVeths, type NodeNetwork } from '../cni/index.js';
 import { createCriClient } from '../cri/index.js';
 import { createCgroupManager } from '../kubelet/cm/index.js';
 import { createKubelet, createLoggingRecorder, readHostResolvConf, startKubeletServer, type NetworkSlice, type PodSource } from '../kubelet/index.js';
@@ -79,6 +79,17 @@ function podNetwork(flags: Record<string, string | boolean | undefined>, rootDir
       for (const f of ipam.failed) logger.warn({ sandbox: f.containerId, err: f.error.message }, 'could not release the IP of a sandbox that is gone');
       const veths = await removeStaleVeths({ bridgeName: node.bridgeName, minAgeMs, signal });
       return { released: ipam.released.length + veths.removed.length };
+    },
+    async check(sandboxId, netns, signal) {
+      const cached = await readCachedResult({ networkName: node.conflist.name, containerId: sandboxId });
+      if (!cached) return null; // containerd keeps no result for it: nothing to check against
+      try {
+        await checkChain(node.conflist, { binDirs: node.binDirs, containerId: sandboxId, netns, prevResult: cached.result.raw, skipCheck: KNOWN_BROKEN_CHECKS, signal });
+        return null;
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        return (err as Error).message;
+      }
     },
   };
 }

@@ -41,6 +41,18 @@ export interface NetworkSlice {
   ensure(signal?: AbortSignal): Promise<void>;
   /** Frees IP allocations, port mappings and veths of sandboxes the runtime no longer has. */
   repair(liveSandboxIds: ReadonlySet<string>, signal?: AbortSignal): Promise<{ released: number }>;
+  /** CNI CHECK of a running sandbox's network; the error text when it is broken, else null. */
+  check(sandboxId: string, netnsPath: string, signal?: AbortSignal): Promise<string | null>;
+}
+
+/** The network namespace path of a sandbox, from containerd's verbose PodSandboxStatus info. */
+export function sandboxNetnsPath(info: Record<string, string>): string | undefined {
+  try {
+    const parsed = JSON.parse(info.info ?? '{}') as { runtimeSpec?: { linux?: { namespaces?: { type?: string; path?: string }[] } } };
+    return parsed.runtimeSpec?.linux?.namespaces?.find((n) => n.type === 'network')?.path || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface KubeletCgroups extends PodCgroups {
@@ -183,6 +195,17 @@ export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet
     );
   }
 
+  /** CNI CHECK of the pod's ready sandbox; a broken network becomes a Warning event on the pod. */
+  async function checkPodNetwork(pod: Pod, sandboxes: readonly { id: string; state: string }[], signal: AbortSignal): Promise<void> {
+    const ready = sandboxes.find((s) => s.state === 'SANDBOX_READY');
+    if (!ready || !deps.network) return;
+    const { info } = await cri.sandboxes.podSandboxStatus(ready.id, { verbose: true, signal });
+    const netns = sandboxNetnsPath(info);
+    if (!netns) return;
+    const problem = await deps.network.check(ready.id, netns, signal);
+    if (problem) deps.recorder.event(pod, 'Warning', 'NetworkCheckFailed', `Pod network check failed: ${problem}`);
+  }
+
   /** Container GC, log rotation and network repair, from two list calls. */
   async function maintainContainers(signal: AbortSignal): Promise<void> {
     const runtimePods = await listRuntimePods(cri, signal);
@@ -196,6 +219,7 @@ export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet
       const pod = desired.get(uid);
       if (!pod) continue;
       await collectPodGarbage(cri, p, config.maxPerPodContainer ?? 1, signal);
+      if (deps.network && !pod.spec.hostNetwork) await checkPodNetwork(pod, p.sandboxes, signal);
       for (const c of p.containers) {
         if (c.state !== 'CONTAINER_RUNNING') continue;
         const logPath = join(podLogDirectory(pod, config.node.podLogsRoot), containerLogPath(c.metadata.name, c.metadata.attempt));

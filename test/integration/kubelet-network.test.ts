@@ -121,6 +121,32 @@ describe('kubelet pod networking through the node network manager and real CNI p
     await removeManifest(dirs.manifestDir, 'dns2.yaml');
   });
 
+  it('honours the bandwidth annotations through the bandwidth plugin', async () => {
+    await writeManifest(dirs.manifestDir, 'bw.yaml', pod('bw', { containers: [{ name: 'c', image: env.images.busybox, command: ['sleep', '3600'] }] }, { 'kubernetes.io/ingress-bandwidth': '1M', 'kubernetes.io/egress-bandwidth': '2M' }));
+    await waitForPod(kubelet.api, 'bw-node1', (p) => p.status.phase === 'Running');
+    const qdiscs = (await execa('tc', ['qdisc', 'show'])).stdout;
+    expect(qdiscs).toMatch(/qdisc tbf .* rate 1Mbit/);
+    expect(qdiscs).toMatch(/qdisc tbf .* rate 2Mbit/);
+    await removeManifest(dirs.manifestDir, 'bw.yaml');
+    await waitFor('bw gone', async () => !(await getPod(kubelet.api, 'bw-node1')));
+  });
+
+  it('reports a pod whose network broke behind its back as a NetworkCheckFailed event', async () => {
+    await writeManifest(dirs.manifestDir, 'chk.yaml', pod('chk', { containers: [{ name: 'c', image: env.images.busybox, command: ['sleep', '3600'] }] }));
+    const p = await waitForPod(kubelet.api, 'chk-node1', (x) => x.status.phase === 'Running' && x);
+    const [sandbox] = await cri.sandboxes.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': p.metadata.uid ?? '' } });
+    const { info } = await cri.sandboxes.podSandboxStatus(sandbox?.id ?? '', { verbose: true });
+    const netns = (JSON.parse(info.info ?? '{}') as { runtimeSpec: { linux: { namespaces: { type: string; path?: string }[] } } }).runtimeSpec.linux.namespaces.find((n) => n.type === 'network')?.path ?? '';
+    await execa('nsenter', [`--net=${netns}`, 'ip', 'addr', 'flush', 'dev', 'eth0']);
+    const ev = await waitFor('NetworkCheckFailed event', async () => {
+      const items = ((await (await fetch(`http://${kubelet.api}/events`)).json()) as { items: { reason: string; message: string; involvedObject: { uid: string } }[] }).items;
+      return items.find((e) => e.reason === 'NetworkCheckFailed' && e.involvedObject.uid === p.metadata.uid);
+    }, 30_000);
+    expect(ev.message).toMatch(/^Pod network check failed: CNI \S+ CHECK/);
+    await removeManifest(dirs.manifestDir, 'chk.yaml');
+    await waitFor('chk gone', async () => !(await getPod(kubelet.api, 'chk-node1')));
+  });
+
   it('never leaks IPs or veths: kill -9 of kubelet and containerd during churn of 50 pods, and a leaked allocation is freed', async () => {
     await waitFor('earlier pods gone', async () => (await listPods(kubelet.api)).length === 0 && (await cri.sandboxes.listPodSandbox()).length === 0, 60_000);
     const ipamDir = join(dirs.rootDir, 'cni', 'ipam');
