@@ -8,6 +8,11 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return sleepWith(realClock, ms, signal);
+}
+
 export const realClock: Clock = {
   now: () => Date.now(),
   setTimer(ms, fn) {

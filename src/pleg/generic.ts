@@ -7,7 +7,7 @@ import type { CriRuntime, Labels } from '../cri/index.js';
 import { realClock, type Clock } from '../lib/clock.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { createPodCache, type PodCache } from './cache.js';
-import { formatGoDuration } from './duration.js';
+import { formatGoDuration } from '../lib/go-format.js';
 import { computePodEvents, groupPods, podUidsOf } from './events.js';
 import { inspectPod } from './status.js';
 import type { PlegHealth, PodLifecycleEvent, RelistInfo, RuntimePod } from './types.js';

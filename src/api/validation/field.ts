@@ -3,6 +3,9 @@
  * a path such as `spec.containers[0].image`, an error type, the offending value and a detail, and
  * `message` rendered byte for byte like Go's `(*field.Error).Error()`.
  */
+import { goQuote } from '../../lib/go-format.js';
+
+export { goQuote };
 
 /** Upstream `field.ErrorType`; the string is also the `reason` of a Status cause. */
 export type ErrorType =
@@ -144,35 +147,7 @@ export const internalError = (p: FieldPath | string, err: Error): FieldError => 
 export const typeInvalid = (p: FieldPath | string, value: BadValue, detail: string): FieldError =>
   new FieldError('FieldValueTypeInvalid', path(p), value, detail);
 
-/** Go's `strconv.Quote`: printable runes kept, the rest escaped (`\n`, `\x1f`, `\u00a0`). */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    const named = NAMED_ESCAPES[ch];
-    if (named !== undefined) out += named;
-    else if (cp >= 0xd800 && cp <= 0xdfff) out += '\ufffd';
-    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    else if (cp === 0x20 || PRINTABLE.test(ch)) out += ch;
-    else if (cp < 0x10000) out += `\\u${cp.toString(16).padStart(4, '0')}`;
-    else out += `\\U${cp.toString(16).padStart(8, '0')}`;
-  }
-  return `${out}"`;
-}
 
-const NAMED_ESCAPES: Record<string, string> = {
-  '"': '\\"',
-  '\\': '\\\\',
-  '\x07': '\\a',
-  '\b': '\\b',
-  '\f': '\\f',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\t': '\\t',
-  '\v': '\\v',
-};
-/** Go's `unicode.IsPrint` without the ASCII space: letters, marks, numbers, punctuation, symbols. */
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
 
 function formatValue(v: BadValue): string {
   if (v === null || v === undefined) return 'null';

@@ -11,6 +11,7 @@
  */
 import type { Container, Pod } from '../../api/index.js';
 import { podFullName } from '../../api/index.js';
+import { formatGoDuration } from '../../lib/go-format.js';
 
 export interface BackOffOptions {
   /** First delay. Default 10 s (upstream `backOffPeriod`). */
@@ -112,21 +113,7 @@ export function imageBackOffKey(pod: Pod, image: string): string {
   return `${pod.metadata.uid ?? ''}_${image}`;
 }
 
-/** Formats a duration as Go's `time.Duration.String()`: `10s`, `1m20s`, `5m0s`, `1h0m0s`, `500ms`. */
-export function formatGoDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  const sign = ms < 0 ? '-' : '';
-  let rest = Math.abs(ms);
-  if (rest < 1000) return `${sign}${rest}ms`;
-  const hours = Math.floor(rest / 3_600_000);
-  rest -= hours * 3_600_000;
-  const minutes = Math.floor(rest / 60_000);
-  rest -= minutes * 60_000;
-  const seconds = `${Math.floor(rest / 1000)}${rest % 1000 ? `.${String(rest % 1000).padStart(3, '0').replace(/0+$/, '')}` : ''}s`;
-  if (hours > 0) return `${sign}${hours}h${minutes}m${seconds}`;
-  if (minutes > 0) return `${sign}${minutes}m${seconds}`;
-  return `${sign}${seconds}`;
-}
+export { formatGoDuration };
 
 /** The CrashLoopBackOff waiting message, word for word as upstream's `doBackOff`. */
 export function crashLoopBackOffMessage(pod: Pod, containerName: string, delayMs: number): string {

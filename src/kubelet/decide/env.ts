@@ -13,7 +13,7 @@ import type { ConfigMap, Container, EnvVar, ObjectFieldSelector, Pod, ResourceFi
 import { parseQuantity, toBytes, toMilli, type Quantity } from '../../api/index.js';
 import { ContainerConfigError } from './config-error.js';
 import { expand, mappingFor } from './expansion.js';
-import { goQuote } from './go-format.js';
+import { goQuote } from '../../lib/go-format.js';
 
 export interface EnvContext {
   /** The pod's IPs, primary first (from the sandbox). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatGoDuration, formatGoDurationNs } from './duration.js';
+import { formatGoDuration, formatGoDurationNs } from './go-format.js';
 
 describe('formatGoDuration (Go time.Duration.String)', () => {
   it.each([
