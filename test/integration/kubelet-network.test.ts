@@ -79,6 +79,9 @@ describe('kubelet pod networking through the node network manager and real CNI p
     const gateway = `10.224.${third}.1`;
     const ping = await cri.containers.execSync(containerId(a), ['ping', '-c', '1', '-W', '2', gateway], 10);
     expect(ping.exitCode).toBe(0);
+    // And the node's own address, on its uplink.
+    const pingNode = await cri.containers.execSync(containerId(a), ['ping', '-c', '1', '-W', '2', nodeIP], 10);
+    expect(pingNode.exitCode).toBe(0);
     await removeManifest(dirs.manifestDir, 'a.yaml');
     await removeManifest(dirs.manifestDir, 'b.yaml');
   });
