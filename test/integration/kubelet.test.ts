@@ -22,7 +22,7 @@ describe('kubelet with static pods on a real containerd', () => {
     env = await startTestContainerd({ cniConfig: 'bridge' });
     dirs = await kubeletDirs(env);
     cri = createCriClient({ endpoint: env.socket });
-    kubelet = await startKubelet(env, dirs, ['--crash-loop-backoff', '1s', '--crash-loop-backoff-max', '4s', '--image-pull-backoff', '1s']);
+    kubelet = await startKubelet(env, dirs, ['--crash-loop-backoff', '1s', '--crash-loop-backoff-max', '4s', '--image-pull-backoff', '1s', '--container-log-max-size', '4096', '--container-log-max-files', '3']);
   });
   afterAll(async () => {
     await kubelet?.stop();
@@ -172,6 +172,21 @@ describe('kubelet with static pods on a real containerd', () => {
     expect(await getPod(kubelet.api, 'bad-node1')).toBeUndefined();
     await removeManifest(dirs.manifestDir, 'bad.yaml');
     await removeManifest(dirs.manifestDir, 'good.yaml');
+  });
+
+  it('rotates container logs past the size limit through ReopenContainerLog, keeping max-files', async () => {
+    // ~100 bytes a line, 20 lines a second: past 4 KiB within seconds, then every few seconds again.
+    await writeManifest(dirs.manifestDir, 'chatty.yaml', pod('chatty', { containers: [{ name: 'c', image: env.images.busybox, command: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo "line $i $(printf %090d 0)"; sleep 0.05; done'] }] }));
+    const p = await waitForPod(kubelet.api, 'chatty-node1', (x) => x.status.phase === 'Running' && x);
+    const dir = join(dirs.logsDir, `default_chatty-node1_${p.metadata.uid}`, 'c');
+    const files = await waitFor('two rotations', async () => {
+      const f = (await readdir(dir)).sort();
+      return f.filter((x) => x.startsWith('0.log.')).length >= 2 ? f : undefined;
+    }, 60_000);
+    expect(files.filter((x) => x.startsWith('0.log.')).length).toBeLessThanOrEqual(2);
+    // The live file keeps receiving lines after the reopen, in the CRI format.
+    await waitFor('new lines in the live file', async () => /^\S+ stdout F line \d+ 0+$/m.test(await readFile(join(dir, '0.log'), 'utf8').catch(() => '')));
+    await removeManifest(dirs.manifestDir, 'chatty.yaml');
   });
 
   it('survives kill -9 during a run of 10 pods: adopts running containers, creates the missing, leaks nothing', async () => {
