@@ -13,6 +13,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { VolumeManager } from '../volumes/index.js';
 import { BackOff, containerLogPath, podLogDirectory } from './decide/index.js';
+import type { StatusSink } from './apiclient/status-manager.js';
 import type { EventRecorder, RecordedEvent } from './events.js';
 import { collectPodGarbage, removeOrphanedResources, rotateContainerLog } from './housekeeping.js';
 import { createImageManager } from './images.js';
@@ -85,6 +86,8 @@ export interface KubeletDeps {
   pleg: PlegSlice;
   /** Absent when something else owns pod networking (or none is wanted). */
   network?: NetworkSlice;
+  /** Where pod statuses go besides the local API (the API server's status manager). */
+  statusSink?: StatusSink;
   sources: PodSource[];
   recorder: EventRecorder & { recent?(): RecordedEvent[] };
   clock: Clock;
@@ -150,6 +153,8 @@ export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet
     logger: log,
     concurrency: config.concurrency,
     onStatus(_uid, pod, status) {
+      if (status) deps.statusSink?.setStatus(pod, status);
+      else deps.statusSink?.podTerminated(pod);
       for (const fn of statusListeners) fn(pod, status);
     },
   });
@@ -161,9 +166,16 @@ export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet
   function applySource(source: string, pods: Pod[]): void {
     seenSources.add(source);
     bySource.set(source, pods);
+    // Pods being deleted are not wanted: their containers stop with the deletion grace period.
     const next = new Map<string, Pod>();
-    for (const list of bySource.values()) for (const p of list) next.set(p.metadata.uid ?? '', p);
-    for (const [uid, pod] of desired) if (!next.has(uid)) workers.terminate(pod);
+    const deleting = new Map<string, Pod>();
+    for (const list of bySource.values()) {
+      for (const p of list) (p.metadata.deletionTimestamp ? deleting : next).set(p.metadata.uid ?? '', p);
+    }
+    for (const [uid, pod] of desired) if (!next.has(uid)) workers.terminate(deleting.get(uid) ?? pod);
+    // A pod already being deleted when first seen (e.g. after a kubelet restart) still needs its
+    // termination, so that its deletion completes.
+    for (const [uid, pod] of deleting) if (!desired.has(uid) && !workers.get(uid)) workers.terminate(pod);
     for (const [uid, pod] of next) {
       if (JSON.stringify(desired.get(uid)) !== JSON.stringify(pod)) workers.update(pod);
     }

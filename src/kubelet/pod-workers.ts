@@ -111,8 +111,10 @@ export function createPodWorkers(deps: PodWorkerDeps): PodWorkers {
     terminate(pod) {
       const uid = pod.metadata.uid ?? '';
       const rec = records.get(uid);
-      if (rec) rec.phase = 'terminating';
-      else records.set(uid, { pod, phase: 'terminating' });
+      if (rec) {
+        rec.phase = 'terminating';
+        rec.pod = pod; // the newest: it carries the deletion grace period
+      } else records.set(uid, { pod, phase: 'terminating' });
       queue.add(uid);
     },
     resync(uid) {
