@@ -4,7 +4,9 @@ import { checkChain, createNodeNetwork, KNOWN_BROKEN_CHECKS, readCachedResult, r
 import { createCriClient } from '../cri/index.js';
 import { createCgroupManager } from '../kubelet/cm/index.js';
 import { createKubelet, createLoggingRecorder, readHostResolvConf, startKubeletServer, type NetworkSlice, type PodSource } from '../kubelet/index.js';
+import { createApiPodSource, createNodeReporter, createStatusManager, readNodeFacts } from '../kubelet/apiclient/index.js';
 import { createStaticPodSource } from '../kubelet/static/index.js';
+import { createKubeClient, loadKubeconfig } from '../lib/kube/index.js';
 import { realClock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { createPleg } from '../pleg/index.js';
@@ -13,6 +15,7 @@ import { parseDuration, parsePort, UsageError, type FlagSpec } from './flags.js'
 
 export const kubeletFlags: readonly FlagSpec[] = [
   { name: 'pod-manifest-path', env: 'TSKUBE_POD_MANIFEST_PATH', description: 'directory of static pod manifests (YAML or JSON)' },
+  { name: 'kubeconfig', env: 'TSKUBE_KUBECONFIG', description: 'kubeconfig of the API server: register the node and run the pods bound to it' },
   { name: 'container-runtime-endpoint', env: 'TSKUBE_CONTAINER_RUNTIME_ENDPOINT', default: '/run/containerd/containerd.sock', description: 'CRI socket' },
   { name: 'root-dir', env: 'TSKUBE_KUBELET_ROOT_DIR', default: '/var/lib/tskube/kubelet', description: 'kubelet state (pod volumes)' },
   { name: 'pod-logs-dir', env: 'TSKUBE_POD_LOGS_DIR', default: '/var/log/pods', description: 'root of container log directories' },
@@ -50,6 +53,12 @@ export function nodeIPs(): string[] {
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) out.push(a.address);
   }
   return out.length > 0 ? out : ['127.0.0.1'];
+}
+
+/** The Ready condition from the kubelet's health checks, with the failing checks as its message. */
+function kubeletReadiness(h: { ok: boolean; checks: Record<string, string> }): { ok: boolean; message: string } {
+  const failed = Object.entries(h.checks).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k}: ${v}`);
+  return { ok: h.ok, message: failed.join('; ') || 'kubelet is not ready' };
 }
 
 /** The node's CNI network from src/cni, in the shape the kubelet drives. */
@@ -95,13 +104,15 @@ function podNetwork(flags: Record<string, string | boolean | undefined>, rootDir
 }
 
 /**
- * `tskube kubelet`: the node agent alone. With only `--pod-manifest-path` it runs standalone:
- * static pods, no API server. Runs until `signal` aborts; running pods are left alone on exit.
+ * `tskube kubelet`: the node agent. With `--kubeconfig` it registers the node, keeps its lease and
+ * runs the pods the API server binds to it, reporting their status; with `--pod-manifest-path` it
+ * also (or only: standalone) runs static pods. Runs until `signal` aborts; pods are left alone.
  */
 export async function runKubelet(flags: Record<string, string | boolean | undefined>, logger: Logger, signal: AbortSignal, onReady: (line: string) => void): Promise<void> {
-  const manifestDir = flags['pod-manifest-path'];
-  if (typeof manifestDir !== 'string' || manifestDir === '') throw new UsageError('--pod-manifest-path is required until the API server source exists');
   const str = (k: string): string => String(flags[k] ?? '');
+  const manifestDir = str('pod-manifest-path');
+  const kubeconfig = str('kubeconfig');
+  if (!manifestDir && !kubeconfig) throw new UsageError('give --kubeconfig, --pod-manifest-path, or both');
   const nodeName = (str('hostname-override') || hostname()).toLowerCase();
   const rootDir = resolve(str('root-dir'));
   const podLogsRoot = resolve(str('pod-logs-dir'));
@@ -124,7 +135,11 @@ export async function runKubelet(flags: Record<string, string | boolean | undefi
   const cgroups = createCgroupManager({ cgroupRoot: str('cgroup-root'), logger });
   const recorder = createLoggingRecorder(logger.child({ component: 'events' }));
   const pleg = createPleg({ runtime: cri, relistPeriodMs, logger });
-  const sources: PodSource[] = [
+  const api = kubeconfig ? createKubeClient(await loadKubeconfig(resolve(kubeconfig)).catch((err: Error) => { throw new UsageError(err.message); })) : undefined;
+  const statusManager = api ? createStatusManager(api, logger) : undefined;
+  const sources: PodSource[] = [];
+  if (api) sources.push(createApiPodSource(api, nodeName, logger));
+  if (manifestDir) sources.push(
     createStaticPodSource({
       manifestDir: resolve(manifestDir),
       nodeName,
@@ -133,9 +148,9 @@ export async function runKubelet(flags: Record<string, string | boolean | undefi
       debounceMs: 20,
       onInvalid: (file, errors) => logger.error({ file, errors }, `invalid static pod manifest ${file}`),
     }),
-  ];
+  );
   const kubelet = createKubelet(
-    { cri, cgroups, volumes: createVolumeManager({ podsDir: join(rootDir, 'pods') }), pleg, network, sources, recorder, clock: realClock, logger },
+    { cri, cgroups, volumes: createVolumeManager({ podsDir: join(rootDir, 'pods') }), pleg, network, sources, statusSink: statusManager, recorder, clock: realClock, logger },
     {
       nodeName,
       node: {
@@ -153,9 +168,14 @@ export async function runKubelet(flags: Record<string, string | boolean | undefi
   );
   const version = await cri.runtime.version({ signal });
   const server = await startKubeletServer(kubelet, { host: str('address'), port, logger });
+  const runtimeVersion = `${version.runtimeName}://${version.runtimeVersion}`;
+  const reporter = api
+    ? createNodeReporter(api, await readNodeFacts({ name: nodeName, internalIP: nodeIPs()[0] ?? '127.0.0.1', runtimeVersion, podCIDR: str('pod-cidr') || undefined }), { healthy: () => kubeletReadiness(kubelet.healthz()), logger })
+    : undefined;
   try {
-    onReady(`tskube kubelet: node ${nodeName} on ${version.runtimeName} ${version.runtimeVersion}, static pods from ${resolve(manifestDir)}, API on http://${server.address}`);
-    await kubelet.run(signal);
+    const from = [api ? `pods from ${api.server}` : '', manifestDir ? `static pods from ${resolve(manifestDir)}` : ''].filter(Boolean).join(' and ');
+    onReady(`tskube kubelet: node ${nodeName} on ${version.runtimeName} ${version.runtimeVersion}, ${from}, API on http://${server.address}`);
+    await Promise.all([kubelet.run(signal), statusManager?.run(signal), reporter?.run(signal)]);
   } finally {
     await server.close();
     cri.close();

@@ -154,11 +154,16 @@ export function createNodeReporter(
 
   return {
     async run(signal) {
+      let lastRenew = -Infinity;
       while (!signal.aborted) {
         try {
           registered ??= await register(signal);
+          // Status is checked every second but written only on change or when it is due.
           await reportStatus(signal);
-          await renewLease(signal);
+          if (clock.now() - lastRenew >= (opts.renewIntervalMs ?? 10_000)) {
+            await renewLease(signal);
+            lastRenew = clock.now();
+          }
         } catch (err) {
           if (signal.aborted) break;
           if (isNotFoundError(err)) {
@@ -168,7 +173,7 @@ export function createNodeReporter(
           }
           opts.logger.warn({ err: (err as Error).message }, 'node status or lease update failed');
         }
-        await clock.sleep(opts.renewIntervalMs ?? 10_000, signal).catch(() => undefined);
+        await clock.sleep(Math.min(1_000, opts.renewIntervalMs ?? 10_000), signal).catch(() => undefined);
       }
     },
   };
