@@ -4,7 +4,7 @@ import { checkChain, createNodeNetwork, KNOWN_BROKEN_CHECKS, readCachedResult, r
 import { createCriClient } from '../cri/index.js';
 import { createCgroupManager } from '../kubelet/cm/index.js';
 import { createKubelet, createLoggingRecorder, readHostResolvConf, startKubeletServer, type NetworkSlice, type PodSource } from '../kubelet/index.js';
-import { createApiPodSource, createNodeReporter, createStatusManager, readNodeFacts } from '../kubelet/apiclient/index.js';
+import { createApiEventRecorder, createApiPodSource, createNodeReporter, createStatusManager, readNodeFacts } from '../kubelet/apiclient/index.js';
 import { createStaticPodSource } from '../kubelet/static/index.js';
 import { createKubeClient, loadKubeconfig } from '../lib/kube/index.js';
 import { realClock } from '../lib/clock.js';
@@ -133,9 +133,9 @@ export async function runKubelet(flags: Record<string, string | boolean | undefi
 
   const cri = createCriClient({ endpoint: str('container-runtime-endpoint'), logger });
   const cgroups = createCgroupManager({ cgroupRoot: str('cgroup-root'), logger });
-  const recorder = createLoggingRecorder(logger.child({ component: 'events' }));
-  const pleg = createPleg({ runtime: cri, relistPeriodMs, logger });
   const api = kubeconfig ? createKubeClient(await loadKubeconfig(resolve(kubeconfig)).catch((err: Error) => { throw new UsageError(err.message); })) : undefined;
+  const recorder = createLoggingRecorder(logger.child({ component: 'events' }), 1000, api ? createApiEventRecorder(api, nodeName, logger) : undefined);
+  const pleg = createPleg({ runtime: cri, relistPeriodMs, logger });
   const statusManager = api ? createStatusManager(api, logger) : undefined;
   const sources: PodSource[] = [];
   if (api) sources.push(createApiPodSource(api, nodeName, logger));

@@ -21,12 +21,13 @@ export interface RecordedEvent {
   container?: string;
 }
 
-/** Logs every event and keeps the last `keep` for the local API and tests. */
-export function createLoggingRecorder(logger: Logger, keep = 1000): EventRecorder & { recent(): RecordedEvent[] } {
+/** Logs every event and keeps the last `keep` for the local API and tests; `also` gets each too. */
+export function createLoggingRecorder(logger: Logger, keep = 1000, also?: EventRecorder): EventRecorder & { recent(): RecordedEvent[] } {
   const buffer: RecordedEvent[] = [];
   return {
     event(pod, type, reason, message, container) {
       const podUid = pod.metadata.uid ?? '';
+      also?.event(pod, type, reason, message, container);
       buffer.push({ podUid, type, reason, message, container });
       if (buffer.length > keep) buffer.splice(0, buffer.length - keep);
       const fields = { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, container, reason };

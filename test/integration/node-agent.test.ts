@@ -61,6 +61,13 @@ describe('kubelet registered with the API server, driven by kubectl', () => {
     const wide = (await kubectl(['get', 'pod', 'web', '-o', 'wide'])).stdout.split('\n');
     expect(wide[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/);
     expect(wide[1]).toMatch(new RegExp(`^web\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${env.podSubnetPrefix.replace(/\./g, '\\.')}\\d+\\s+node1\\s+<none>\\s+<none>$`));
+    // The kubelet's events, as kubectl describe shows them.
+    const describe = await waitFor('events in describe', async () => {
+      const out = (await kubectl(['describe', 'pod', 'web'])).stdout;
+      return /Started\s+\S+\s+kubelet\s+Started container app/.test(out) ? out : undefined;
+    }, 20_000);
+    expect(describe).toMatch(/Normal\s+Pulled\s+\S+\s+kubelet\s+(Successfully pulled image ".*busybox:1\.35" in [\d.]+s|Container image ".*busybox:1\.35" already present on machine)/);
+    expect(describe).toMatch(/Normal\s+Created\s+\S+\s+kubelet\s+Created container: app/);
     const del = await kubectl(['delete', 'pod', 'web']);
     expect(del.exitCode).toBe(0);
     expect(del.stdout).toBe('pod "web" deleted');
