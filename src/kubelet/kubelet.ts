@@ -104,6 +104,11 @@ export interface Kubelet {
   /** Desired pods with their latest status (the local API's /pods). */
   pods(): PodWithStatus[];
   healthz(): { ok: boolean; checks: Record<string, string> };
+  /**
+   * The CRI log file of a container of a pod this kubelet runs (`previous`: of its last
+   * terminated instance); an Error with upstream's message when there is none.
+   */
+  containerLogPath(namespace: string, podName: string, container: string, previous: boolean): Promise<string>;
   /** The most recent events, oldest first (standalone there is no API server to keep them). */
   events(): RecordedEvent[];
   /** Called on every pod status change (null: the pod is gone). Returns the unsubscribe function. */
@@ -292,6 +297,18 @@ export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet
       return { ok: pleg.ok, checks };
     },
     events: () => deps.recorder.recent?.() ?? [],
+    async containerLogPath(namespace, podName, container, previous) {
+      const entry = [...desired.values()].find((p) => p.metadata.namespace === namespace && p.metadata.name === podName);
+      if (!entry) throw new Error(`pod "${namespace}/${podName}" not found`);
+      const status = workers.get(entry.metadata.uid ?? '')?.status;
+      const cs = [...(status?.initContainerStatuses ?? []), ...(status?.containerStatuses ?? [])].find((c) => c.name === container);
+      const id = previous ? cs?.lastState?.terminated?.containerID : cs?.containerID;
+      if (!id) {
+        throw new Error(previous ? `previous terminated container "${container}" in pod "${podName}" not found` : `container "${container}" in pod "${podName}" is waiting to start: ${cs?.state?.waiting?.reason ?? 'ContainerCreating'}`);
+      }
+      const { status: criStatus } = await cri.containers.containerStatus(id.replace(/^[a-z]+:\/\//, ''));
+      return criStatus.logPath;
+    },
     onStatus(fn) {
       statusListeners.add(fn);
       return () => statusListeners.delete(fn);

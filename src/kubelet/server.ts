@@ -1,7 +1,39 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../lib/logger.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kubelet } from './kubelet.js';
+import { streamContainerLog } from './logs.js';
+
+/** `/containerLogs/NS/POD/CONTAINER?follow&tailLines&timestamps&previous&sinceSeconds&limitBytes`, as upstream. */
+async function serveLogs(
+  kubelet: Pick<Kubelet, 'containerLogPath'>,
+  [ns, pod, container]: [string, string, string],
+  q: URLSearchParams,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const flag = (k: string): boolean => q.get(k) === 'true' || q.get(k) === '1';
+  const int = (k: string): number | undefined => (q.has(k) ? Number(q.get(k)) : undefined);
+  const ac = new AbortController();
+  req.on('close', () => ac.abort());
+  try {
+    const path = await kubelet.containerLogPath(ns, pod, container, flag('previous'));
+    const since = int('sinceSeconds');
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.flushHeaders();
+    await streamContainerLog(
+      path,
+      { follow: flag('follow'), timestamps: flag('timestamps'), tailLines: int('tailLines'), limitBytes: int('limitBytes'), sinceMs: since === undefined ? undefined : Date.now() - since * 1000 },
+      (chunk) => res.write(chunk),
+      ac.signal,
+    );
+    res.end();
+  } catch (err) {
+    if (!res.headersSent) res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${(err as Error).message}\n`);
+    else res.end();
+  }
+}
 
 export interface KubeletServer {
   /** `host:port` it listens on. */
@@ -15,11 +47,16 @@ export interface KubeletServer {
  * `/pods` (a v1 PodList of the pods this kubelet runs, with their status), and `/events` (a
  * tskube addition for standalone nodes: the recent pod events, since there is no API server).
  */
-export async function startKubeletServer(kubelet: Pick<Kubelet, 'pods' | 'healthz' | 'events'>, opts: { host?: string; port: number; logger: Logger }): Promise<KubeletServer> {
+export async function startKubeletServer(kubelet: Pick<Kubelet, 'pods' | 'healthz' | 'events' | 'containerLogPath'>, opts: { host?: string; port: number; logger: Logger }): Promise<KubeletServer> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { 'Content-Type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    const logs = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (logs) {
+      void serveLogs(kubelet, logs.slice(1).map(decodeURIComponent) as [string, string, string], url.searchParams, req, res);
       return;
     }
     switch (url.pathname) {

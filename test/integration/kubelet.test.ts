@@ -74,6 +74,11 @@ describe('kubelet with static pods on a real containerd', () => {
       return text.includes('made-by-init') ? text : undefined;
     });
     expect(appLog).toMatch(/^\S+ stdout F made-by-init$/m);
+    // ... and what `kubectl logs` will read through the kubelet API.
+    expect(await (await fetch(`http://${kubelet.api}/containerLogs/default/web-node1/app`)).text()).toBe('made-by-init\n');
+    expect(await (await fetch(`http://${kubelet.api}/containerLogs/default/web-node1/app?timestamps=true`)).text()).toMatch(/^\d{4}-\d\d-\d\dT\S+Z made-by-init\n$/);
+    const missing = await fetch(`http://${kubelet.api}/containerLogs/default/web-node1/app?previous=true`);
+    expect([missing.status, await missing.text()]).toEqual([404, 'previous terminated container "app" in pod "web-node1" not found\n']);
 
     // The pod cgroup exists under the kubelet's kubepods with the pod's cpu shares (100m -> 102).
     const podCgroups = await cgroupDirsOf(`${env.cgroupParent}/kubepods/burstable/pod${uid}`);
@@ -93,13 +98,14 @@ describe('kubelet with static pods on a real containerd', () => {
   });
 
   it('shows CrashLoopBackOff with a growing back-off and restart count under restartPolicy Always', async () => {
-    await writeManifest(dirs.manifestDir, 'crash.yaml', pod('crash', { containers: [{ name: 'c', image: env.images.busybox, command: ['sh', '-c', 'exit 1'] }] }));
+    await writeManifest(dirs.manifestDir, 'crash.yaml', pod('crash', { containers: [{ name: 'c', image: env.images.busybox, command: ['sh', '-c', 'echo crashing; exit 1'] }] }));
     const first = await waitForPod(kubelet.api, 'crash-node1', (p) => {
       const c = p.status.containerStatuses?.[0];
       return c?.state?.waiting?.reason === 'CrashLoopBackOff' && c;
     });
     expect(first.state?.waiting?.message).toMatch(/^back-off \d+s restarting failed container=c pod=crash-node1_default\(/);
     expect(first.lastState?.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
+    expect(await (await fetch(`http://${kubelet.api}/containerLogs/default/crash-node1/c?previous=true`)).text()).toBe('crashing\n');
     const later = await waitForPod(kubelet.api, 'crash-node1', (p) => {
       const c = p.status.containerStatuses?.[0];
       return c && c.restartCount >= 3 && c.state?.waiting?.reason === 'CrashLoopBackOff' && c;
