@@ -1,10 +1,11 @@
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkChain, createNodeNetwork, KNOWN_BROKEN_CHECKS, readCachedResult, releaseStaleAllocations, removeStaleVeths, type NodeNetwork } from '../cni/index.js';
+import { isStaticPod } from '../api/index.js';
 import { createCriClient } from '../cri/index.js';
 import { createCgroupManager } from '../kubelet/cm/index.js';
 import { createKubelet, createLoggingRecorder, readHostResolvConf, startKubeletServer, type NetworkSlice, type PodSource } from '../kubelet/index.js';
-import { createApiEventRecorder, createApiPodSource, createNodeReporter, createStatusManager, readNodeFacts } from '../kubelet/apiclient/index.js';
+import { createApiEventRecorder, createApiPodSource, createMirrorPods, createNodeReporter, createStatusManager, readNodeFacts } from '../kubelet/apiclient/index.js';
 import { createStaticPodSource } from '../kubelet/static/index.js';
 import { createKubeClient, loadKubeconfig } from '../lib/kube/index.js';
 import { realClock } from '../lib/clock.js';
@@ -175,7 +176,17 @@ export async function runKubelet(flags: Record<string, string | boolean | undefi
   try {
     const from = [api ? `pods from ${api.server}` : '', manifestDir ? `static pods from ${resolve(manifestDir)}` : ''].filter(Boolean).join(' and ');
     onReady(`tskube kubelet: node ${nodeName} on ${version.runtimeName} ${version.runtimeVersion}, ${from}, API on http://${server.address}`);
-    await Promise.all([kubelet.run(signal), statusManager?.run(signal), reporter?.run(signal)]);
+    const mirrors = api && manifestDir ? createMirrorPods(api, nodeName, logger) : undefined;
+    const mirrorLoop = async (): Promise<void> => {
+      while (mirrors && !signal.aborted) {
+        const statics = kubelet.pods().map((p) => p.pod).filter(isStaticPod);
+        await mirrors.sync(statics, signal).catch((err: unknown) => {
+          if (!signal.aborted) logger.warn({ err: (err as Error).message }, 'mirror pod sync failed');
+        });
+        await realClock.sleep(2_000, signal).catch(() => undefined);
+      }
+    };
+    await Promise.all([kubelet.run(signal), statusManager?.run(signal), reporter?.run(signal), mirrorLoop()]);
   } finally {
     await server.close();
     cri.close();

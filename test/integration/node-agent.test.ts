@@ -6,7 +6,7 @@ import { ensurePki, kubeconfigYaml, startApiServer, type ApiServer } from '../..
 import { openSqliteBackend, type Backend } from '../../src/controlplane/storage/index.js';
 import { createCriClient, type CriClient } from '../../src/cri/index.js';
 import { startTestContainerd, TEST_TMP_BASE, type TestContainerd } from './helpers/env.js';
-import { kubeletDirs, startKubelet, waitFor, type TestKubelet } from './helpers/kubelet.js';
+import { kubeletDirs, removeManifest, startKubelet, waitFor, writeManifest, type KubeletDirs, type TestKubelet } from './helpers/kubelet.js';
 
 /** The kubelet joined to tskube's API server, driven by the real kubectl (node-agent slice). */
 describe('kubelet registered with the API server, driven by kubectl', () => {
@@ -17,6 +17,7 @@ describe('kubelet registered with the API server, driven by kubectl', () => {
   let server: ApiServer;
   let kubelet: TestKubelet;
   let kenv: Record<string, string>;
+  let dirs: KubeletDirs;
   const kubectl = (args: string[]) => execa('kubectl', args, { env: kenv, reject: false, timeout: 60_000 });
 
   beforeAll(async () => {
@@ -29,7 +30,7 @@ describe('kubelet registered with the API server, driven by kubectl', () => {
     const kubeconfig = join(dir, 'admin.kubeconfig');
     await writeFile(kubeconfig, kubeconfigYaml(server.url, pki.tls.caPem, { name: 'admin', ...pki.admin }));
     kenv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(dir, 'home'), KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, 'cache') };
-    const dirs = await kubeletDirs(env);
+    dirs = await kubeletDirs(env);
     kubelet = await startKubelet(env, dirs, ['--kubeconfig', kubeconfig]);
   });
   afterAll(async () => {
@@ -73,5 +74,18 @@ describe('kubelet registered with the API server, driven by kubectl', () => {
     expect(del.stdout).toBe('pod "web" deleted');
     expect((await kubectl(['get', 'pod', 'web'])).stderr).toBe('Error from server (NotFound): pods "web" not found');
     await waitFor('containers gone', async () => (await cri.sandboxes.listPodSandbox()).length === 0, 30_000);
+  });
+
+  it('shows static pods as mirror pods with their status, and removes the mirror with the manifest', async () => {
+    await writeManifest(dirs.manifestDir, 'static.yaml', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'static', namespace: 'kube-system' }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: env.images.busybox.replace(/:latest$/, ':1.35'), command: ['sleep', '3600'] }] } });
+    await waitFor('mirror pod Running', async () => (await kubectl(['get', 'pod', 'static-node1', '-n', 'kube-system', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running', 60_000);
+    const mirror = JSON.parse((await kubectl(['get', 'pod', 'static-node1', '-n', 'kube-system', '-o', 'json'])).stdout) as { metadata: { annotations: Record<string, string> }; spec: { nodeName: string } };
+    expect(mirror.metadata.annotations['kubernetes.io/config.mirror']).toBeTruthy();
+    expect(mirror.metadata.annotations['kubernetes.io/config.source']).toBe('file');
+    expect(mirror.spec.nodeName).toBe('node1');
+    // The kubelet does not run its own mirror pod a second time.
+    expect((await cri.sandboxes.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.name': 'static-node1' } })).length).toBe(1);
+    await removeManifest(dirs.manifestDir, 'static.yaml');
+    await waitFor('mirror gone', async () => (await kubectl(['get', 'pod', 'static-node1', '-n', 'kube-system'])).stderr.includes('not found'), 30_000);
   });
 });

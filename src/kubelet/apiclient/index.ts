@@ -6,3 +6,4 @@ export { createApiPodSource } from './pod-source.js';
 export { createStatusManager, type StatusSink } from './status-manager.js';
 export { createNodeReporter, KUBELET_VERSION, nodeConditions, readNodeFacts, type NodeFacts } from './node-status.js';
 export { createApiEventRecorder } from './event-recorder.js';
+export { createMirrorPods, mirrorPodOf } from './mirror-pods.js';

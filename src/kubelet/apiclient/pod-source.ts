@@ -1,4 +1,4 @@
-import type { Pod } from '../../api/index.js';
+import { isMirrorPod, type Pod } from '../../api/index.js';
 import { createInformer, type KubeClient } from '../../lib/kube/index.js';
 import type { Logger } from '../../lib/logger.js';
 import type { PodSource } from '../kubelet.js';
@@ -7,7 +7,7 @@ import type { PodSource } from '../kubelet.js';
  * The pods the API server binds to this node (`spec.nodeName=<node>`), through an informer: the
  * full set goes to the kubelet after the first list and after every change (coalesced within a
  * tick). Pods being deleted stay in the set with their deletionTimestamp; the kubelet terminates
- * them and the status manager completes the deletion.
+ * them and the status manager completes the deletion. Mirror pods are left out.
  */
 export function createApiPodSource(client: Pick<KubeClient, 'list' | 'watch'>, nodeName: string, logger: Logger): PodSource {
   return {
@@ -20,7 +20,9 @@ export function createApiPodSource(client: Pick<KubeClient, 'list' | 'watch'>, n
         scheduled = true;
         setImmediate(() => {
           scheduled = false;
-          if (!signal.aborted) onUpdate(informer.list().map((p) => ({ ...p, apiVersion: 'v1', kind: 'Pod' })));
+          // Mirror pods are the API's copies of this node's static pods: never run them twice.
+          const pods = informer.list().filter((p) => !isMirrorPod(p));
+          if (!signal.aborted) onUpdate(pods.map((p) => ({ ...p, apiVersion: 'v1', kind: 'Pod' })));
         });
       };
       informer.onEvent(emit);

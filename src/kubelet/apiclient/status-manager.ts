@@ -20,8 +20,8 @@ function podPath(pod: Pod): string {
  * The status manager (upstream pkg/kubelet/status): keeps the newest status per pod and writes it
  * through the status subresource from a work queue — so writes are batched per pod (only the
  * newest is sent), retried with back-off, never two at once for one pod — and finishes graceful
- * deletion with a grace-0 DELETE guarded by the pod's UID. Static pods are not in the API (their
- * mirror pods come later) and are skipped.
+ * deletion with a grace-0 DELETE guarded by the pod's UID. A static pod's status goes to its mirror
+ * pod; its deletion is the mirror pod sync's business.
  */
 export function createStatusManager(client: Pick<KubeClient, 'patch' | 'delete'>, logger: Logger): StatusSink & { run(signal: AbortSignal): Promise<void> } {
   const queue = new WorkQueue<string>({ baseDelayMs: 200, maxDelayMs: 30_000 });
@@ -35,11 +35,14 @@ export function createStatusManager(client: Pick<KubeClient, 'patch' | 'delete'>
     if (status) {
       const text = JSON.stringify(status);
       if (written.get(uid) !== text) {
+        const mirror = isStaticPod(pod);
         try {
-          await client.patch(`${podPath(pod)}/status`, { metadata: { uid }, status }, 'merge');
+          // A static pod's status goes to its mirror pod, whose uid is the API server's own.
+          await client.patch(`${podPath(pod)}/status`, mirror ? { status } : { metadata: { uid }, status }, 'merge');
           written.set(uid, text);
         } catch (err) {
-          if (isNotFoundError(err)) return void pending.delete(uid); // the pod is gone from the API
+          // A missing mirror pod is about to be created: retry. A missing API pod is gone for good.
+          if (isNotFoundError(err) && !mirror) return void pending.delete(uid);
           throw err;
         }
       }
@@ -57,7 +60,6 @@ export function createStatusManager(client: Pick<KubeClient, 'patch' | 'delete'>
 
   return {
     setStatus(pod, status) {
-      if (isStaticPod(pod)) return;
       const uid = pod.metadata.uid ?? '';
       const entry = pending.get(uid);
       pending.set(uid, { ...entry, pod, status });
