@@ -2,6 +2,7 @@
 import { createLogger } from '../lib/logger.js';
 import { formatHelp, parseFlags, UsageError } from './flags.js';
 import { kubeletFlags, runKubelet } from './kubelet.js';
+import { runServer, serverFlags } from './server.js';
 import { up, upFlags } from './up.js';
 
 const VERSION = '0.1.0';
@@ -9,7 +10,8 @@ const VERSION = '0.1.0';
 const USAGE = `Usage: tskube COMMAND [flags]
 
 Commands:
-  up        run a single-node cluster on this machine (today: containerd and its sandbox image)
+  up        run a single-node cluster on this machine: containerd, control plane and kubelet
+  server    run the control plane (API server on SQLite or etcd)
   kubelet   run the node agent; with --pod-manifest-path alone, standalone static pods
   version   print the version
 
@@ -38,16 +40,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (process.getuid?.() !== 0) throw new UsageError('tskube up must run as root (it runs containerd and pods)');
-      await up(
-        {
-          dataDir: String(flags['data-dir']),
-          runtimeEndpoint: flags['container-runtime-endpoint'] as string | undefined,
-          sandboxImage: String(flags['sandbox-image']),
-          logger: createLogger('tskube'),
-          onReady: (line) => process.stdout.write(`${line}\n`),
-        },
-        shutdownSignal(),
-      );
+      await up({ flags, logger: createLogger('tskube'), onReady: (line) => process.stdout.write(`${line}\n`) }, shutdownSignal());
       return 0;
     }
     case 'kubelet': {
@@ -58,6 +51,15 @@ async function main(argv: string[]): Promise<number> {
       }
       if (process.getuid?.() !== 0) throw new UsageError('tskube kubelet must run as root (it manages cgroups and containers)');
       await runKubelet(flags, createLogger('kubelet'), shutdownSignal(), (line) => process.stdout.write(`${line}\n`));
+      return 0;
+    }
+    case 'server': {
+      const flags = parseFlags(rest, serverFlags);
+      if (flags.help) {
+        process.stdout.write(formatHelp('tskube server [flags]', 'Runs the control plane until Ctrl-C or SIGTERM.', serverFlags));
+        return 0;
+      }
+      await runServer(flags, createLogger('server'), shutdownSignal(), (line) => process.stdout.write(`${line}\n`));
       return 0;
     }
     case 'version':

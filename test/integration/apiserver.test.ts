@@ -195,8 +195,12 @@ describe('kubectl against the tskube API server', () => {
     const initial = new Promise<void>((r) => (sawInitial = r));
     let sawChange: () => void = () => undefined;
     const changed = new Promise<void>((r) => (sawChange = r));
+    // Output arrives in chunks that may end mid-line: only complete lines count.
+    let pending = '';
     watch.stdout?.on('data', (d: Buffer) => {
-      lines.push(...d.toString().split('\n').filter((l) => l !== ''));
+      const parts = (pending + d.toString()).split('\n');
+      pending = parts.pop() ?? '';
+      lines.push(...parts.filter((l) => l !== ''));
       if (lines.length >= 2) sawInitial();
       if (lines.some((l) => /^web .*Terminating/.test(l))) sawChange();
     });

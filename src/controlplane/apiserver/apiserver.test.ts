@@ -70,9 +70,9 @@ describe('discovery and non-resource paths', () => {
     expect((legacy.json.resources as { name: string }[]).map((r) => r.name)).toEqual(expect.arrayContaining(['pods', 'pods/status', 'pods/log', 'pods/binding', 'namespaces/finalize']));
     const groups = (await call('GET', '/apis')).json as { kind: string; groups: { name: string }[] };
     expect(groups.kind).toBe('APIGroupList');
-    expect(groups.groups.map((g) => g.name)).toEqual(['authentication.k8s.io', 'authorization.k8s.io', 'coordination.k8s.io']);
+    expect(groups.groups.map((g) => g.name)).toEqual(['authentication.k8s.io', 'authorization.k8s.io', 'coordination.k8s.io', 'apps', 'batch', 'certificates.k8s.io', 'discovery.k8s.io', 'events.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'storage.k8s.io']);
     const openapi = await call('GET', '/openapi/v3');
-    expect(Object.keys(openapi.json.paths as object)).toEqual(['api/v1', 'apis/authentication.k8s.io/v1', 'apis/authorization.k8s.io/v1', 'apis/coordination.k8s.io/v1']);
+    expect(Object.keys(openapi.json.paths as object)).toEqual(['api/v1', 'apis/authentication.k8s.io/v1', 'apis/authorization.k8s.io/v1', 'apis/coordination.k8s.io/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/certificates.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/events.k8s.io/v1', 'apis/policy/v1', 'apis/rbac.authorization.k8s.io/v1', 'apis/scheduling.k8s.io/v1', 'apis/storage.k8s.io/v1']);
     const podsDoc = await call('GET', (openapi.json.paths as Record<string, { serverRelativeURL: string }>)['api/v1']?.serverRelativeURL ?? '');
     expect((podsDoc.json.paths as Record<string, { patch: unknown }>)['/api/v1/namespaces/{namespace}/pods/{name}']?.patch).toMatchObject({
       'x-kubernetes-group-version-kind': { group: '', version: 'v1', kind: 'Pod' },

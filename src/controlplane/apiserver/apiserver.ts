@@ -3,7 +3,8 @@
  * resource on the shared Backend, the bootstrap namespaces, the authn/authz chain, and the
  * HTTP(S) listener with the dispatcher. No request logic lives here.
  *
- * Lifecycle: `startApiServer` resolves once the server listens (the namespaces exist by then);
+ * Lifecycle: `startApiServer` resolves once the server listens (the bootstrap namespaces and the
+ * system priority classes exist by then);
  * `close()` stops listening, ends open watches and connections, and resolves when all is down.
  * The Backend belongs to the caller and stays open. `runApiServer(opts, signal)` is the same as a
  * long-running part: it resolves after a clean shutdown when `signal` aborts.
@@ -15,10 +16,13 @@ import { silentLogger, type Logger } from '../../lib/logger.js';
 import type { Backend } from '../storage/index.js';
 import { defaultAuthorizer, insecureLoopbackAuthenticator, x509Authenticator, type Authenticator, type Authorizer } from './auth/index.js';
 import { isApiError } from './errors.js';
+import { cloneJson, type KObject } from './object.js';
 import type { ApiServices, WatchSettings } from './handlers/context.js';
-import { SLICE_RESOURCES } from './registry/core.js';
+import { ALL_RESOURCES } from './registry/all.js';
+import { SYSTEM_PRIORITY_CLASSES } from './strategies/groups.js';
 import { Registry, type ResourceDef } from './registry/index.js';
 import { createDispatcher } from './server/dispatcher.js';
+import { RequestMetrics } from './server/metrics.js';
 import { RestStore, WatchFanout } from './store/index.js';
 
 export interface TlsMaterial {
@@ -44,7 +48,7 @@ export interface ApiServerOptions {
   /** Replaces the default authenticators (client certificates). */
   authenticators?: Authenticator[];
   authorizer?: Authorizer;
-  /** The served resources; default: this slice's table. */
+  /** The served resources; default: everything tskube serves (`ALL_RESOURCES`). */
   resources?: readonly ResourceDef[];
   /** Epoch ms, for tests. */
   now?: () => number;
@@ -63,14 +67,14 @@ export const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'k
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 function buildServices(opts: ApiServerOptions, logger: Logger): { services: ApiServices; fanouts: WatchFanout[] } {
-  const registry = new Registry(opts.resources ?? SLICE_RESOURCES);
+  const registry = new Registry(opts.resources ?? ALL_RESOURCES);
   const now = opts.now ?? Date.now;
   const stores = new Map<ResourceDef, RestStore>();
   const fanouts = new Map<ResourceDef, WatchFanout>();
   for (const def of registry.resources) {
     const store = new RestStore(def, { backend: opts.backend, now });
     stores.set(def, store);
-    if (!def.virtual) fanouts.set(def, new WatchFanout({ backend: opts.backend, prefix: store.prefix, logger }));
+    if (!def.virtual) fanouts.set(def, new WatchFanout({ backend: opts.backend, prefix: store.prefix, logger, ...(def.storageForm ? { convert: def.storageForm.decode } : {}) }));
   }
   const lookup = <T>(m: Map<ResourceDef, T>, def: ResourceDef): T => {
     const v = m.get(def);
@@ -82,6 +86,7 @@ function buildServices(opts: ApiServerOptions, logger: Logger): { services: ApiS
     backend: opts.backend,
     logger,
     authorizer: opts.authorizer ?? defaultAuthorizer,
+    metrics: new RequestMetrics(),
     watch: { bookmarkIntervalMs: opts.watch?.bookmarkIntervalMs ?? 60_000, minRequestTimeoutSeconds: opts.watch?.minRequestTimeoutSeconds ?? 1800 },
     now,
     store: (def) => lookup(stores, def),
@@ -95,15 +100,18 @@ function buildServices(opts: ApiServerOptions, logger: Logger): { services: ApiS
   return { services, fanouts: [...fanouts.values()] };
 }
 
-async function ensureNamespaces(services: ApiServices): Promise<void> {
-  const store = services.storeFor('', 'namespaces');
-  for (const name of BOOTSTRAP_NAMESPACES) {
+/** Creates the objects every cluster has when missing: namespaces, system priority classes. */
+async function ensureBootstrapObjects(services: ApiServices): Promise<void> {
+  const create = async (group: string, plural: string, obj: KObject): Promise<void> => {
+    if (!services.registry.resources.some((d) => d.group === group && d.plural === plural)) return;
     try {
-      await store.create('', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      await services.storeFor(group, plural).create('', cloneJson(obj));
     } catch (err) {
       if (!isApiError(err, 'AlreadyExists')) throw err;
     }
-  }
+  };
+  for (const name of BOOTSTRAP_NAMESPACES) await create('', 'namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  for (const pc of SYSTEM_PRIORITY_CLASSES) await create('scheduling.k8s.io', 'priorityclasses', pc);
 }
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
@@ -118,7 +126,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const start = await opts.backend.currentRevision();
   for (const f of fanouts) f.start(start);
   try {
-    await ensureNamespaces(services);
+    await ensureBootstrapObjects(services);
   } catch (err) {
     for (const f of fanouts) f.close();
     throw err;

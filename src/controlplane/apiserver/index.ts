@@ -20,5 +20,6 @@ export { ApiError, isApiError } from './errors.js';
 export { VERSION_INFO } from './handlers/nonresource.js';
 export type { WatchSettings } from './handlers/context.js';
 export { SLICE_RESOURCES } from './registry/core.js';
+export { ALL_RESOURCES } from './registry/all.js';
 export type { ResourceDef, Strategy, StatusStrategy, TablePrinter, Verb } from './registry/index.js';
 export { ensurePki, kubeconfigYaml, type Pki, type PkiOptions } from './pki.js';

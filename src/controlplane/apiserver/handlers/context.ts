@@ -8,6 +8,7 @@ import type { Logger } from '../../../lib/logger.js';
 import type { Backend } from '../../storage/index.js';
 import type { Authorizer, UserInfo } from '../auth/index.js';
 import type { Registry, ResourceDef } from '../registry/index.js';
+import type { RequestMetrics } from '../server/metrics.js';
 import type { RestStore, WatchFanout } from '../store/index.js';
 import type { ResourceVerb } from '../server/request-info.js';
 
@@ -24,6 +25,8 @@ export interface ApiServices {
   readonly logger: Logger;
   readonly watch: WatchSettings;
   readonly authorizer: Authorizer;
+  /** Request counts and latencies, served on `/metrics`. */
+  readonly metrics: RequestMetrics;
   now(): number;
   store(def: ResourceDef): RestStore;
   /** The watch fan-out of a stored (not virtual) resource. */

@@ -1,6 +1,7 @@
-/** Non-resource endpoints: `/version`, health checks, OpenAPI and the root path list. */
+/** Non-resource endpoints: `/version`, health checks, `/metrics`, OpenAPI and the root path list. */
 import type { ServerResponse } from 'node:http';
 import { pathNotFound } from '../errors.js';
+import { METRICS_CONTENT_TYPE } from '../server/metrics.js';
 import { writeObject, writeText } from '../server/respond.js';
 import type { ApiServices } from './context.js';
 import { openapiDocument, openapiIndex, parseOpenapiPath } from './openapi.js';
@@ -45,6 +46,12 @@ export async function handleNonResource(services: ApiServices, path: string, res
     writeText(res, 200, 'ok');
     return true;
   }
+  if (bare === '/metrics') {
+    res.statusCode = 200;
+    res.setHeader('Content-Type', METRICS_CONTENT_TYPE);
+    res.end(head ? undefined : services.metrics.render());
+    return true;
+  }
   if (bare === '/openapi/v3') {
     writeObject(res, 200, openapiIndex(services.registry), { head });
     return true;
@@ -57,7 +64,7 @@ export async function handleNonResource(services: ApiServices, path: string, res
     return true;
   }
   if (bare === '/') {
-    const paths = ['/api', '/api/v1', '/apis', ...services.registry.groups().flatMap((g) => [`/apis/${g.group}`, ...g.versions.map((v) => `/apis/${g.group}/${v}`)]), '/healthz', '/livez', '/openapi/v3', '/readyz', '/version'];
+    const paths = ['/api', '/api/v1', '/apis', ...services.registry.groups().flatMap((g) => [`/apis/${g.group}`, ...g.versions.map((v) => `/apis/${g.group}/${v}`)]), '/healthz', '/livez', '/metrics', '/openapi/v3', '/readyz', '/version'];
     writeObject(res, 200, { paths }, { head });
     return true;
   }

@@ -16,9 +16,9 @@ import { dryRunOf, writeResult } from './params.js';
 
 export const PATCH_MEDIA_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
 
-type PatchType = 'json' | 'merge' | 'strategic';
+export type PatchType = 'json' | 'merge' | 'strategic';
 
-function patchTypeOf(contentType: string | undefined): PatchType {
+export function patchTypeOf(contentType: string | undefined): PatchType {
   switch (mediaTypeOf(contentType)) {
     case 'application/json-patch+json':
       return 'json';
@@ -44,7 +44,7 @@ function parsePatchObject(body: Buffer): Record<string, unknown> {
 }
 
 /** Applies the patch to `current` (a private copy) and returns the patched JSON. */
-function applyPatch(type: PatchType, body: Buffer, current: KObject, schema: string | undefined): unknown {
+export function applyPatch(type: PatchType, body: Buffer, current: KObject, schema: string | undefined): unknown {
   switch (type) {
     case 'merge':
       return applyMergePatch(current, parsePatchObject(body));
@@ -75,7 +75,7 @@ function applyPatch(type: PatchType, body: Buffer, current: KObject, schema: str
 }
 
 /** Whether a patch sets metadata.resourceVersion (then it is a precondition, not retried). */
-function pinsResourceVersion(type: PatchType, body: Buffer): boolean {
+export function pinsResourceVersion(type: PatchType, body: Buffer): boolean {
   if (type === 'json') return body.includes('/metadata/resourceVersion');
   try {
     const v: unknown = JSON.parse(body.toString('utf8'));

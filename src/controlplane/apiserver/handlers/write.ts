@@ -38,6 +38,7 @@ export async function handleCreate(services: ApiServices, scope: RequestScope): 
   const obj = await readObject(scope, scope.def);
   checkNamespace(scope, obj);
   await admitNamespace(services, scope.def, scope.namespace, obj.metadata.name ?? '', 'create', scope.signal);
+  scope.def.recordCreator?.(obj, scope.user);
   const created = await scope.store.create(scope.namespace, obj, { dryRun, signal: scope.signal });
   writeResult(scope, 201, created);
 }

@@ -129,7 +129,9 @@ function decodeMessage(schema: MessageSchema, fields: WireField[]): Record<strin
     const fs = schema.byNumber.get(f.number);
     if (!fs) continue; // unknown fields are skipped, as Go's generated code does
     const t = fs.type;
-    if (t.kind === 'list') {
+    if (fs.inline && t.kind === 'message') {
+      Object.assign(out, decodeValue(t, f));
+    } else if (t.kind === 'list') {
       const list = (out[fs.name] as unknown[] | undefined) ?? [];
       if (t.elem.kind === 'scalar' && f.wireType === 2 && t.elem.scalar !== 'string' && t.elem.scalar !== 'bytes') {
         for (const v of readPackedVarints(f.bytes ?? Buffer.alloc(0))) list.push(decodeScalar(t.elem.scalar, { number: f.number, wireType: 0, varint: v }));

@@ -113,10 +113,20 @@ export interface ResourceDef {
   fieldLabels?(obj: KObject): Record<string, string>;
   /** Key segment under `/registry/`; default `<plural>` for core, `<plural>.<group>` otherwise. */
   storageResource?: string;
+  /**
+   * The kind is stored in another kind's shape (events.k8s.io Events as core Events, under the
+   * same `storageResource`): `decode` turns a stored object into this kind, `encode` back.
+   */
+  storageForm?: { decode(stored: KObject): KObject; encode(obj: KObject): KObject };
   /** DELETE answers with the object (pods, services, namespaces) instead of a Status. */
   returnDeletedObject?: boolean;
   /** PUT of a missing object creates it (events, leases, endpoints). */
   allowCreateOnUpdate?: boolean;
+  /**
+   * Records the requesting user in a new object before the store's hooks run (CSRs: upstream
+   * injects `spec.username`/`groups` from the request context). Mutates `obj` in place.
+   */
+  recordCreator?(obj: KObject, user: { name: string; groups: readonly string[] }): void;
 }
 
 /** `v1` or `coordination.k8s.io/v1`. */

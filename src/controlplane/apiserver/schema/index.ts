@@ -3,8 +3,11 @@
  * protobuf number, with resolved types. Used to type-check, prune and strictly decode JSON bodies
  * (./check.ts) and to decode protobuf bodies (../protobuf). Parsed once, on first use.
  */
+import { APPS_BATCH_MESSAGES } from './apps-batch-v1.js';
 import { OTHER_MESSAGES } from './core-v1-other.js';
 import { POD_MESSAGES } from './core-v1-pod.js';
+import { CORE_STORAGE_MESSAGES } from './core-v1-storage.js';
+import { OTHER_GROUP_MESSAGES } from './other-groups-v1.js';
 
 export type Scalar = 'string' | 'int32' | 'int64' | 'uint32' | 'uint64' | 'sint32' | 'sint64' | 'fixed32' | 'fixed64' | 'bool' | 'bytes' | 'double' | 'float';
 export type Special = 'Time' | 'MicroTime' | 'Quantity' | 'IntOrString' | 'Duration' | 'FieldsV1' | 'RawExtension';
@@ -20,6 +23,12 @@ export interface FieldSchema {
   readonly name: string;
   readonly number: number;
   readonly type: TypeRef;
+  /**
+   * Go's embedded struct with `json:",inline"` (Volume.volumeSource): its own fields appear in
+   * the parent's JSON, so it is absent from `fields` (which holds its fields instead) and only in
+   * `byNumber` (protobuf keeps it as a nested message).
+   */
+  readonly inline?: boolean;
 }
 
 export interface MessageSchema {
@@ -42,11 +51,36 @@ export function parseTypeRef(t: string): TypeRef {
   return { kind: 'message', name: t };
 }
 
+/** Embedded structs that Go inlines into their parent's JSON, as `Message.field`. */
+const INLINE_FIELDS = new Set([
+  'core.v1.Volume.volumeSource',
+  'core.v1.EphemeralContainer.ephemeralContainerCommon',
+  'core.v1.Probe.handler',
+  'core.v1.PersistentVolumeSpec.persistentVolumeSource',
+]);
+
 let table: Map<string, MessageSchema> | undefined;
+
+/** Replaces inline fields of `m` by their message's (flattened) fields, once. */
+function flatten(out: Map<string, MessageSchema>, m: MessageSchema, done: Set<string>): void {
+  if (done.has(m.name)) return;
+  done.add(m.name);
+  const fields = m.fields as Map<string, FieldSchema>;
+  const byNumber = m.byNumber as Map<number, FieldSchema>;
+  for (const f of [...fields.values()]) {
+    if (!INLINE_FIELDS.has(`${m.name}.${f.name}`) || f.type.kind !== 'message') continue;
+    const inner = out.get(f.type.name);
+    if (!inner) continue;
+    flatten(out, inner, done);
+    fields.delete(f.name);
+    byNumber.set(f.number, { ...f, inline: true });
+    for (const [k, v] of inner.fields) fields.set(k, v);
+  }
+}
 
 function build(): Map<string, MessageSchema> {
   const out = new Map<string, MessageSchema>();
-  for (const source of [POD_MESSAGES, OTHER_MESSAGES]) {
+  for (const source of [POD_MESSAGES, OTHER_MESSAGES, APPS_BATCH_MESSAGES, CORE_STORAGE_MESSAGES, OTHER_GROUP_MESSAGES]) {
     for (const [name, spec] of Object.entries(source)) {
       const fields = new Map<string, FieldSchema>();
       const byNumber = new Map<number, FieldSchema>();
@@ -60,6 +94,8 @@ function build(): Map<string, MessageSchema> {
       out.set(name, { name, goName: name.slice(name.lastIndexOf('.') + 1), fields, byNumber });
     }
   }
+  const done = new Set<string>();
+  for (const m of out.values()) flatten(out, m, done);
   return out;
 }
 

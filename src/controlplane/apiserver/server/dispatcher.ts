@@ -14,9 +14,11 @@ import { handleNonResource } from '../handlers/nonresource.js';
 import { handlePatch } from '../handlers/patch.js';
 import { handleGet, handleList } from '../handlers/read.js';
 import { handleLog } from '../handlers/log.js';
+import { handleScaleGet, handleScalePatch, handleScaleUpdate } from '../handlers/scale.js';
 import { handleWatch } from '../handlers/watch.js';
 import { handleCreate, handleUpdate } from '../handlers/write.js';
 import type { Verb } from '../registry/index.js';
+import { reportedVerb } from './metrics.js';
 import { negotiate, PRODUCED_MEDIA_TYPES } from './negotiate.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { writeObject, writeStatus } from './respond.js';
@@ -95,6 +97,12 @@ export function createDispatcher(opts: DispatcherOptions): (req: IncomingMessage
       subresource: info.subresource,
       verb: info.verb,
     };
+    if (info.subresource === 'scale') {
+      if (info.verb === 'get') return handleScaleGet(services, scope);
+      if (info.verb === 'update') return handleScaleUpdate(services, scope);
+      if (info.verb === 'patch') return handleScalePatch(services, scope);
+      throw methodNotAllowed();
+    }
     switch (info.verb) {
       case 'get':
         return info.subresource === 'log' ? handleLog(services, scope) : handleGet(services, scope);
@@ -170,6 +178,8 @@ export function createDispatcher(opts: DispatcherOptions): (req: IncomingMessage
             ? { verb: info.verb, group: info.group, resource: info.resource, subresource: info.subresource || undefined, namespace: info.namespace || undefined, name: info.name || undefined }
             : { verb: req.method, path: url.pathname };
         logger.info({ ...fields, code: res.statusCode, latencyMs, user: user || undefined }, 'request');
+        const verb = reportedVerb(info.kind === 'resource' ? info.verb : undefined, req.method ?? 'GET', req.headers['content-type']);
+        services.metrics.observe(verb, info.kind === 'resource' ? info.resource : '', res.statusCode, latencyMs / 1000);
       });
   };
 }

@@ -14,7 +14,7 @@ import { formatTime } from '../../../api/index.js';
 import { isConflict, isNotFound } from '../../storage/index.js';
 import { conflict, notFound } from '../errors.js';
 import { jsonEqual, metaOf, type KObject } from '../object.js';
-import { decodeKv, encodeObject, storageToApiError } from './codec.js';
+import { storageToApiError } from './codec.js';
 import type { RestStore, WriteOptions } from './rest-store.js';
 
 export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
@@ -113,9 +113,9 @@ export async function deleteObject(store: RestStore, namespace: string, name: st
       throw storageToApiError(err);
     });
     if (!kv) throw notFound(store.gr, name);
-    const current = decodeKv(kv);
+    const current = store.decode(kv);
     checkPreconditions(store, current, opts);
-    const next = decodeKv(kv);
+    const next = store.decode(kv);
     const p = plan(store, next, opts);
     if (p.action === 'keep' || (p.action === 'write' && jsonEqual(next, current))) return { obj: current, deleted: false };
     if (opts.dryRun) return p.action === 'delete' ? { obj: current, deleted: true } : { obj: next, deleted: false };
@@ -124,7 +124,7 @@ export async function deleteObject(store: RestStore, namespace: string, name: st
         await store.backend.delete(key, { expectedModRevision: kv.modRevision, signal: opts.signal });
         return { obj: current, deleted: true };
       }
-      const { revision } = await store.backend.update(key, encodeObject(next), { expectedModRevision: kv.modRevision, signal: opts.signal });
+      const { revision } = await store.backend.update(key, store.encode(next), { expectedModRevision: kv.modRevision, signal: opts.signal });
       next.metadata.resourceVersion = String(revision);
       return { obj: next, deleted: false };
     } catch (err) {

@@ -13,7 +13,7 @@ import { badRequest, resourceExpired, tooLargeResourceVersion } from '../errors.
 import type { KObject } from '../object.js';
 import { EVERY_FIELD, type FieldSelector } from '../selectors/fields.js';
 import { EVERYTHING, type LabelSelector } from '../selectors/labels.js';
-import { decodeKv, parseResourceVersion, storageToApiError } from './codec.js';
+import { parseResourceVersion, storageToApiError } from './codec.js';
 import { CONTINUE_EXPIRED, ContinueTokenError, decodeContinue, encodeContinue } from './continue.js';
 import type { RestStore } from './rest-store.js';
 
@@ -83,7 +83,7 @@ export async function listObjects(store: RestStore, namespace: string, opts: Lis
   const name = fields.requires('metadata.name');
   if (name !== undefined && !opts.continue && (!store.def.namespaced || namespace !== '')) {
     const res = await store.backend.get(store.key(namespace, name), { revision, signal: opts.signal }).catch(rethrow);
-    const items = res.kv ? [decodeKv(res.kv)].filter((o) => matchesSelectors(store, o, labels, fields)) : [];
+    const items = res.kv ? [store.decode(res.kv)].filter((o) => matchesSelectors(store, o, labels, fields)) : [];
     return { items, resourceVersion: String(res.revision) };
   }
 
@@ -100,7 +100,7 @@ export async function listObjects(store: RestStore, namespace: string, opts: Lis
     revision = page.revision;
     for (let i = 0; i < page.kvs.length; i++) {
       const kv = page.kvs[i] as KeyValue;
-      const obj = decodeKv(kv);
+      const obj = store.decode(kv);
       if (!matchesSelectors(store, obj, labels, fields)) continue;
       items.push(obj);
       if (limit > 0 && items.length >= limit) {

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { formatTime } from '../../../api/index.js';
-import { isAlreadyExists, isConflict, isNotFound, type Backend } from '../../storage/index.js';
+import { isAlreadyExists, isConflict, isNotFound, type Backend, type KeyValue } from '../../storage/index.js';
 import { alreadyExists, badRequest, conflict, invalid, isApiError, notFound, type GroupResource } from '../errors.js';
 import { cloneJson, jsonEqual, metaOf, type KObject } from '../object.js';
 import { apiVersionOf, storagePrefix, type ResourceDef, type StatusStrategy } from '../registry/index.js';
@@ -73,6 +73,17 @@ export class RestStore {
     this.uid = deps.uid ?? randomUUID;
   }
 
+  /** The object stored under `kv`, in this resource's shape (see `ResourceDef.storageForm`). */
+  decode(kv: KeyValue, resourceVersion?: number): KObject {
+    const obj = decodeKv(kv, resourceVersion);
+    return this.def.storageForm ? this.def.storageForm.decode(obj) : obj;
+  }
+
+  /** The stored form of an object of this resource. */
+  encode(obj: KObject): string {
+    return encodeObject(this.def.storageForm ? this.def.storageForm.encode(obj) : obj);
+  }
+
   key(namespace: string, name: string): string {
     return this.def.namespaced ? `${this.prefix}${namespace}/${name}` : `${this.prefix}${name}`;
   }
@@ -85,7 +96,7 @@ export class RestStore {
   async get(namespace: string, name: string, signal?: AbortSignal): Promise<KObject> {
     const { kv } = await this.backend.get(this.key(namespace, name), { signal }).catch(rethrow);
     if (!kv) throw notFound(this.gr, name);
-    return decodeKv(kv);
+    return this.decode(kv);
   }
 
   /**
@@ -103,7 +114,7 @@ export class RestStore {
       if (errs.length > 0) throw invalid(this.def.group, this.def.kind, meta.name ?? '', errs);
       if (opts.dryRun) return obj;
       try {
-        const { revision } = await this.backend.create(this.key(namespace, meta.name ?? ''), encodeObject(obj), { signal: opts.signal });
+        const { revision } = await this.backend.create(this.key(namespace, meta.name ?? ''), this.encode(obj), { signal: opts.signal });
         meta.resourceVersion = String(revision);
         return obj;
       } catch (err) {
@@ -124,9 +135,10 @@ export class RestStore {
     delete meta.deletionGracePeriodSeconds;
     delete meta.managedFields;
     delete meta.selfLink;
-    this.def.strategy.prepareForCreate(obj);
+    // Upstream FillObjectMetaSystemFields runs before PrepareForCreate (Jobs' selectors use the uid).
     meta.creationTimestamp = formatTime(this.now());
     meta.uid = this.uid();
+    this.def.strategy.prepareForCreate(obj);
     if (this.def.strategy.generation === 'spec') meta.generation = 1;
     else delete meta.generation;
   }
@@ -152,7 +164,7 @@ export class RestStore {
           throw err;
         }
       }
-      const current = decodeKv(kv);
+      const current = this.decode(kv);
       const next = await produce(cloneJson(current));
       const meta = metaOf(next);
       if (meta.resourceVersion && meta.resourceVersion !== current.metadata.resourceVersion) throw conflict(this.gr, name);
@@ -167,7 +179,7 @@ export class RestStore {
           await this.backend.delete(key, { expectedModRevision: kv.modRevision, signal: opts.signal });
           return { obj: next, created: false };
         }
-        const { revision } = await this.backend.update(key, encodeObject(next), { expectedModRevision: kv.modRevision, signal: opts.signal });
+        const { revision } = await this.backend.update(key, this.encode(next), { expectedModRevision: kv.modRevision, signal: opts.signal });
         meta.resourceVersion = String(revision);
         return { obj: next, created: false };
       } catch (err) {

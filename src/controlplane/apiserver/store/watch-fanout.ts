@@ -43,17 +43,20 @@ export interface WatchFanoutOptions {
   bufferSize?: number;
   /** Undelivered events a subscriber may have before it is ended (default 100,000). */
   queueLimit?: number;
+  /** Turns stored objects into the resource's shape (`ResourceDef.storageForm.decode`). */
+  convert?: (stored: KObject) => KObject;
   /** Delay before restarting a failed storage watch (default 1000 ms). */
   restartDelayMs?: number;
   logger?: Logger;
 }
 
 /** Decodes a storage event; a delete's object carries the delete's revision, as upstream. */
-export function toObjectEvent(ev: WatchEvent): ObjectEvent {
+export function toObjectEvent(ev: WatchEvent, convert: (stored: KObject) => KObject = (o) => o): ObjectEvent {
+  const dec = (kv: Parameters<typeof decodeKv>[0], rv?: number): KObject => convert(decodeKv(kv, rv));
   if (ev.type === 'put') {
-    return { type: 'put', revision: ev.revision, key: ev.kv.key, obj: decodeKv(ev.kv), prev: ev.prevKv ? decodeKv(ev.prevKv) : null };
+    return { type: 'put', revision: ev.revision, key: ev.kv.key, obj: dec(ev.kv), prev: ev.prevKv ? dec(ev.prevKv) : null };
   }
-  return { type: 'delete', revision: ev.revision, key: ev.key, obj: decodeKv(ev.prevKv, ev.revision), prev: decodeKv(ev.prevKv) };
+  return { type: 'delete', revision: ev.revision, key: ev.key, obj: dec(ev.prevKv, ev.revision), prev: dec(ev.prevKv) };
 }
 
 class Sub implements Subscription {
@@ -157,7 +160,7 @@ export class WatchFanout {
       for await (const ev of this.opts.backend.watch(this.opts.prefix, { fromRevision, signal })) {
         let oe: ObjectEvent;
         try {
-          oe = toObjectEvent(ev);
+          oe = toObjectEvent(ev, this.opts.convert);
         } catch (err) {
           this.logger.error({ err, revision: ev.revision }, 'skipping undecodable stored object in watch');
           continue;
@@ -234,13 +237,14 @@ export class WatchFanout {
     signal?.addEventListener('abort', () => ac.abort(), { once: true });
     let yielded = fromRevision;
     const backend = this.opts.backend;
+    const convert = this.opts.convert;
     return {
       progress: () => yielded,
       close: () => ac.abort(),
       async *[Symbol.asyncIterator]() {
         for await (const ev of backend.watch(keyPrefix, { fromRevision, signal: ac.signal })) {
           yielded = ev.revision;
-          yield toObjectEvent(ev);
+          yield toObjectEvent(ev, convert);
         }
       },
     };
