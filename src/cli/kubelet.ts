@@ -1,6 +1,6 @@
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkChain, createNodeNetwork, KNOWN_BROKEN_CHECKS, readCachedResult, releaseStaleAllocations, removeStaleVeths, type NodeNetwork } from '../cni/index.js';
+import { checkChain, createNodeNetwork, KNOWN_BROKEN_CHECKS, readCachedResult, releaseStaleAllocations, removeLeakedNetns, removeStaleVeths, type NodeNetwork } from '../cni/index.js';
 import { isStaticPod } from '../api/index.js';
 import { createCriClient } from '../cri/index.js';
 import { createCgroupManager } from '../kubelet/cm/index.js';
@@ -88,7 +88,9 @@ function podNetwork(flags: Record<string, string | boolean | undefined>, rootDir
       const ipam = await releaseStaleAllocations({ conflist: node.conflist, binDirs: node.binDirs, liveContainerIds: live, minAgeMs, signal, logger });
       for (const f of ipam.failed) logger.warn({ sandbox: f.containerId, err: f.error.message }, 'could not release the IP of a sandbox that is gone');
       const veths = await removeStaleVeths({ bridgeName: node.bridgeName, minAgeMs, signal });
-      return { released: ipam.released.length + veths.removed.length };
+      const netns = await removeLeakedNetns({ minAgeMs });
+      for (const n of netns) logger.info({ netns: n }, 'removed a network namespace no sandbox uses');
+      return { released: ipam.released.length + veths.removed.length + netns.length };
     },
     async check(sandboxId, netns, signal) {
       const cached = await readCachedResult({ networkName: node.conflist.name, containerId: sandboxId });

@@ -50,3 +50,4 @@ export {
   type ReleaseStaleOptions,
 } from './ipam-gc.js';
 export { listStaleVeths, removeStaleVeths, type RemoveStaleVethsResult, type StaleVeth, type StaleVethOptions } from './veths.js';
+export { removeLeakedNetns, type LeakedNetnsOptions } from './netns.js';

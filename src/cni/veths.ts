@@ -53,7 +53,7 @@ function isMissingDevice(err: unknown): boolean {
 }
 
 /** Inodes of the network namespaces of all processes visible in procDir. */
-async function processNetnsInodes(procDir: string): Promise<Set<number>> {
+export async function processNetnsInodes(procDir: string): Promise<Set<number>> {
   const inodes = new Set<number>();
   const pids = (await readdir(procDir)).filter((n) => /^\d+$/.test(n));
   await Promise.all(

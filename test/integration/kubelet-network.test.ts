@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addChain, listIpamAllocations, readNetworkConfigList } from '../../src/cni/index.js';
 import { createCriClient, type CriClient } from '../../src/cri/index.js';
 import { startTestContainerd, type TestContainerd } from './helpers/env.js';
+import { cniNetnsNames } from './helpers/netns.js';
 import { getPod, kubeletDirs, listPods, removeManifest, startKubelet, waitFor, waitForPod, writeManifest, type ApiPod, type KubeletDirs, type TestKubelet } from './helpers/kubelet.js';
 
 const nodeIP = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address ?? '';
@@ -150,9 +151,10 @@ describe('kubelet pod networking through the node network manager and real CNI p
     await waitFor('chk gone', async () => !(await getPod(kubelet.api, 'chk-node1')));
   });
 
-  it('never leaks IPs or veths: kill -9 of kubelet and containerd during churn of 50 pods, and a leaked allocation is freed', async () => {
+  it('never leaks IPs, veths or network namespaces: kill -9 of kubelet and containerd during churn of 50 pods, and a leaked allocation is freed', async () => {
     await waitFor('earlier pods gone', async () => (await listPods(kubelet.api)).length === 0 && (await cri.sandboxes.listPodSandbox()).length === 0, 60_000);
     const ipamDir = join(dirs.rootDir, 'cni', 'ipam');
+    const netnsAtStart = await cniNetnsNames();
     const names = Array.from({ length: 50 }, (_, i) => `churn${i}`);
     const spec = (n: string): object => pod(n, { containers: [{ name: 'c', image: env.images.busybox, command: ['sleep', '3600'] }] });
     // Wave 1: 25 pods, and the kubelet and containerd die while they start.
@@ -184,6 +186,8 @@ describe('kubelet pod networking through the node network manager and real CNI p
     });
     expect(leaked.ips[0]?.address.startsWith(`10.224.${third}.`)).toBe(true);
     await execa('ip', ['netns', 'del', leakNs]);
+    // And a leaked namespace, as containerd leaves one when it dies mid-RunPodSandbox.
+    await execa('ip', ['netns', 'add', `cni-tskube-leak-${randomBytes(3).toString('hex')}`]);
 
     const wanted = names.slice(20).map((n) => `${n}-node1`);
     await waitFor('30 pods running', async () => {
@@ -197,8 +201,10 @@ describe('kubelet pod networking through the node network manager and real CNI p
       const allocs = await listIpamAllocations(ipamDir, 'tskube');
       const owners = new Set(allocs.map((a) => a.containerId));
       const veths = JSON.parse((await execa('ip', ['-j', 'link', 'show', 'master', bridge])).stdout || '[]') as unknown[];
-      seen = `sandboxes ${all.length} (ready ${sandboxes.length}), allocations ${allocs.length}, veths ${veths.length}`;
-      return all.length === 30 && sandboxes.length === 30 && allocs.length === 30 && sandboxes.every((s) => owners.has(s.id)) && veths.length === 30;
+      // Every sandbox has its namespace; any other cni-* namespace is a leak the kubelet removes.
+      const netns = (await cniNetnsNames()).size - netnsAtStart.size;
+      seen = `sandboxes ${all.length} (ready ${sandboxes.length}), allocations ${allocs.length}, veths ${veths.length}, new netns ${netns}`;
+      return all.length === 30 && sandboxes.length === 30 && allocs.length === 30 && sandboxes.every((s) => owners.has(s.id)) && veths.length === 30 && netns === 30;
     }, 120_000).catch((err: Error) => {
       throw new Error(`${err.message}: ${seen}\n${kubelet.output().split('\n').filter((l) => /releas|repair|network|CNI|cni/i.test(l)).slice(-5).join('\n')}`);
     });

@@ -6,7 +6,7 @@ import { cleanupContainerd, containerdLayout, startContainerd, type ContainerdPr
 import { imageRef, PAUSE_VERSION } from '../../../src/images/index.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { removeCgroupTree } from './cgroups.js';
-import { cniNetnsNames, nftTables, removeLeakedNetns, removePortmapTables } from './netns.js';
+import { cniNetnsNames, nftTables, removeLeakedNetnsSince, removePortmapTables } from './netns.js';
 
 export { cgroupDirsOf, removeCgroupTree } from './cgroups.js';
 
@@ -132,7 +132,7 @@ export async function startTestContainerd(opts: StartTestContainerdOptions = {})
       const link = bridge;
       if (link) await attempt(() => deleteLink(link));
       await attempt(() => removeCgroupTree(cgroupParent));
-      await attempt(async () => void (await removeLeakedNetns(netnsBefore)));
+      await attempt(async () => void (await removeLeakedNetnsSince(netnsBefore)));
       await attempt(() => removePortmapTables(tablesBefore));
       if (errors.length > 0) throw new AggregateError(errors, `test environment cleanup of ${dir} failed`);
     })();

@@ -1,5 +1,6 @@
-import { readdir, readlink, stat, unlink } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { execa } from 'execa';
+import { removeLeakedNetns } from '../../../src/cni/index.js';
 
 const NETNS_DIR = '/var/run/netns';
 
@@ -9,37 +10,12 @@ export async function cniNetnsNames(): Promise<Set<string>> {
   return new Set(names.filter((n) => n.startsWith('cni-')));
 }
 
-/** Inodes of the network namespaces some process is in. */
-async function netnsInUse(): Promise<Set<string>> {
-  const inUse = new Set<string>();
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const link = await readlink(`/proc/${pid}/ns/net`).catch(() => '');
-    const m = /^net:\[(\d+)\]$/.exec(link);
-    if (m?.[1]) inUse.add(m[1]);
-  }
-  return inUse;
-}
-
 /**
- * Removes CNI network namespaces created since `before` that no process is in. containerd 1.6
- * leaves such namespaces behind when it is killed during RunPodSandbox or when both the CNI ADD
- * and its cleanup DEL fail; a test that provokes that removes them. Namespaces of others (present
- * before, or in use) are never touched.
+ * Removes CNI network namespaces created since `before` that no process is in (see
+ * removeLeakedNetns in src/cni); a test that provokes containerd's netns leak cleans up after itself.
  */
-export async function removeLeakedNetns(before: ReadonlySet<string>): Promise<string[]> {
-  const inUse = await netnsInUse();
-  const removed: string[] = [];
-  for (const name of await cniNetnsNames()) {
-    if (before.has(name)) continue;
-    const path = `${NETNS_DIR}/${name}`;
-    const ino = await stat(path).then((s) => String(s.ino), () => '');
-    if (ino && inUse.has(ino)) continue;
-    await execa('umount', ['-l', path], { reject: false });
-    await unlink(path).catch(() => undefined);
-    removed.push(name);
-  }
-  return removed;
+export async function removeLeakedNetnsSince(before: ReadonlySet<string>): Promise<string[]> {
+  return removeLeakedNetns({ keep: before, minAgeMs: 0 });
 }
 
 /** nftables tables (`family name`) present now. */
