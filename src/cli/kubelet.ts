@@ -138,7 +138,7 @@ export async function runKubelet(flags: Record<string, string | boolean | undefi
   const cgroups = createCgroupManager({ cgroupRoot: str('cgroup-root'), logger });
   const api = kubeconfig ? createKubeClient(await loadKubeconfig(resolve(kubeconfig)).catch((err: Error) => { throw new UsageError(err.message); })) : undefined;
   const recorder = createLoggingRecorder(logger.child({ component: 'events' }), 1000, api ? createApiEventRecorder(api, nodeName, logger) : undefined);
-  const pleg = createPleg({ runtime: cri, relistPeriodMs, logger });
+  const pleg = createPleg({ runtime: cri, relistPeriodMs, logger, inspectPods: false });
   const statusManager = api ? createStatusManager(api, logger) : undefined;
   const sources: PodSource[] = [];
   if (api) sources.push(createApiPodSource(api, nodeName, logger));

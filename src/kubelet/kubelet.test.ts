@@ -72,7 +72,7 @@ describe('kubelet over the fake runtime', () => {
         cri: runtime,
         cgroups,
         volumes: createVolumeManager({ podsDir: join(dir, 'pods') }),
-        pleg: createPleg({ runtime, relistPeriodMs: 20, logger }),
+        pleg: createPleg({ runtime, relistPeriodMs: 20, logger, inspectPods: false }),
         sources: [source],
         recorder: createLoggingRecorder(logger),
         clock: realClock,

@@ -1,16 +1,9 @@
-import { podQOSClass, podResourceLimits, podResourceRequests, toBytes, toMilli, type Pod } from '../api/index.js';
+import { podQOSClass, podResourceLimits, podResourceRequests, toBytes, toMilli, type Pod, type PodQOSClass } from '../api/index.js';
+import type { PodCgroupSpec } from './cm/index.js';
 import { milliCPUToQuota, milliCPUToShares, QUOTA_PERIOD_US } from './decide/index.js';
 
-export type QOSClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
-
-export interface PodCgroupSpec {
-  uid: string;
-  qosClass: QOSClass;
-  cpuShares?: number;
-  cpuQuota?: number;
-  cpuPeriod?: number;
-  memoryLimitBytes?: number;
-}
+/** The QoS class names, as `status.qosClass` spells them. */
+export type QOSClass = PodQOSClass;
 
 /**
  * The pod-level cgroup settings, as upstream `ResourceConfigForPod`: cpu shares from the requests
@@ -18,7 +11,7 @@ export interface PodCgroupSpec {
  */
 export function podCgroupSpec(pod: Pod): PodCgroupSpec {
   const uid = pod.metadata.uid ?? '';
-  const qosClass = podQOSClass(pod) as QOSClass;
+  const qosClass = podQOSClass(pod);
   if (qosClass === 'BestEffort') return { uid, qosClass, cpuShares: 2 };
   const requests = podResourceRequests(pod);
   const limits = podResourceLimits(pod);

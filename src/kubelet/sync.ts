@@ -30,7 +30,8 @@ import type { DnsSettings } from './dns.js';
 import { podDnsConfig } from './dns.js';
 import type { EventRecorder } from './events.js';
 import { grpcErrorText, type ImageManager } from './images.js';
-import { podCgroupSpec, type PodCgroupSpec, type QOSClass } from './pod-resources.js';
+import type { PodCgroupSpec } from './cm/index.js';
+import { podCgroupSpec, type QOSClass } from './pod-resources.js';
 
 /** The slice of the cgroup manager the executor needs. */
 export interface PodCgroups {

@@ -38,6 +38,16 @@ describe('relisting PLEG: events and the pod cache', () => {
     expect(pleg.cache.get('u1')).toEqual({ status: null, error: null, modified: 0 });
   });
 
+  it('with inspectPods off it only lists and emits: no status calls, an empty cache', async () => {
+    const { fake, pleg, events } = setup({ inspectPods: false });
+    const { sandboxId, ids } = await runPod(fake, 'u1');
+    fake.controls.clearCalls();
+    await pleg.relist();
+    expect(events).toEqual([ev('u1', 'ContainerStarted', sandboxId), ev('u1', 'ContainerStarted', ids[0] ?? '')]);
+    expect(fake.controls.calls.map((c) => c.method).sort()).toEqual(['containers.listContainers', 'sandboxes.listPodSandbox']);
+    expect(pleg.cache.get('u1').status).toBeNull();
+  });
+
   it('updates the cache for a created container but emits no ContainerChanged (as upstream)', async () => {
     const { fake, pleg, events } = setup();
     const { sandboxId, ids } = await runPod(fake, 'u1', ['app'], false);

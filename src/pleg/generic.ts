@@ -17,6 +17,12 @@ export interface PlegOptions {
   runtime: Pick<CriRuntime, 'sandboxes' | 'containers'>;
   /** Where pod statuses go; default a new one (read it back as `pleg.cache`). */
   cache?: PodCache;
+  /**
+   * Inspect the pods with events (PodSandboxStatus/ContainerStatus) into the cache. Default true.
+   * A consumer that reads the runtime itself on every sync (tskube's pod workers do) turns it off:
+   * the PLEG then only lists and emits, and the cache stays empty.
+   */
+  inspectPods?: boolean;
   /** Pause between the end of one relist and the start of the next; default 1000 (upstream 1 s). */
   relistPeriodMs?: number;
   /** `healthy()` fails when the last successful relist started longer ago; default 180_000 (3 min). */
@@ -83,6 +89,7 @@ async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T)
 export function createPleg(opts: PlegOptions): Pleg {
   const { runtime } = opts;
   const cache = opts.cache ?? createPodCache();
+  const inspectPods = opts.inspectPods ?? true;
   const relistPeriodMs = positive(opts.relistPeriodMs, 1000, 'relistPeriodMs');
   const relistThresholdMs = positive(opts.relistThresholdMs, 180_000, 'relistThresholdMs');
   const callTimeoutMs = positive(opts.callTimeoutMs, 10_000, 'callTimeoutMs');
@@ -115,6 +122,7 @@ export function createPleg(opts: PlegOptions): Pleg {
       cache.delete(uid);
       return true;
     }
+    if (!inspectPods) return true;
     try {
       const timeoutMs = deadline - Date.now();
       if (timeoutMs <= 0) throw new Error(`no time left to inspect the pod: this relist's ${callTimeoutMs} ms inspection deadline passed`);

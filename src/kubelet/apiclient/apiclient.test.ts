@@ -89,7 +89,7 @@ describe('the kubelet against the API server (fake runtime)', () => {
         cri: runtime,
         cgroups: createFakeCgroupManager(),
         volumes: createVolumeManager({ podsDir: join(dir, 'pods') }),
-        pleg: createPleg({ runtime, relistPeriodMs: 20, logger: silentLogger() }),
+        pleg: createPleg({ runtime, relistPeriodMs: 20, logger: silentLogger(), inspectPods: false }),
         sources: [createApiPodSource(client, 'node1', silentLogger())],
         statusSink: status,
         recorder: createLoggingRecorder(silentLogger()),
