@@ -9,6 +9,8 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   cni: () => import('./cni.js'),
   kubelet: () => import('./kubelet.js'),
   storage: () => import('./storage.js'),
+  apiserver: () => import('./apiserver.js'),
+  cluster: () => import('./cluster.js'),
 };
 
 async function main(): Promise<void> {

@@ -1,12 +1,15 @@
+import { readFile } from 'node:fs/promises';
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkChain, createNodeNetwork, KNOWN_BROKEN_CHECKS, readCachedResult, releaseStaleAllocations, removeLeakedNetns, removeStaleVeths, type NodeNetwork } from '../cni/index.js';
 import { isStaticPod } from '../api/index.js';
 import { createCriClient } from '../cri/index.js';
 import { createCgroupManager } from '../kubelet/cm/index.js';
-import { createKubelet, createLoggingRecorder, readHostResolvConf, startKubeletServer, type NetworkSlice, type PodSource } from '../kubelet/index.js';
+import { createKubelet, createLoggingRecorder, ensureSelfSignedServingCert, readHostResolvConf, startKubeletServer, type KubeletServer, type NetworkSlice, type PodSource } from '../kubelet/index.js';
 import { createApiEventRecorder, createApiPodSource, createMirrorPods, createNodeReporter, createStatusManager, readNodeFacts } from '../kubelet/apiclient/index.js';
 import { createStaticPodSource } from '../kubelet/static/index.js';
+import { createKubeletMetrics } from '../kubelet/metrics/index.js';
+import { createSummaryProvider, podProcessCounter } from '../kubelet/stats/index.js';
 import { createKubeClient, loadKubeconfig } from '../lib/kube/index.js';
 import { realClock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -22,8 +25,12 @@ export const kubeletFlags: readonly FlagSpec[] = [
   { name: 'pod-logs-dir', env: 'TSKUBE_POD_LOGS_DIR', default: '/var/log/pods', description: 'root of container log directories' },
   { name: 'cgroup-root', env: 'TSKUBE_CGROUP_ROOT', default: '/', description: 'cgroup under which kubepods lives' },
   { name: 'hostname-override', env: 'TSKUBE_NODE_NAME', description: 'node name (default: the host name)' },
-  { name: 'address', env: 'TSKUBE_KUBELET_ADDRESS', default: '127.0.0.1', description: 'address of the local kubelet API' },
-  { name: 'port', env: 'TSKUBE_KUBELET_PORT', default: '10255', description: 'port of the local kubelet API (/healthz, /pods); 0 picks one' },
+  { name: 'address', env: 'TSKUBE_KUBELET_ADDRESS', default: '0.0.0.0', description: 'address of the authenticated kubelet API (HTTPS)' },
+  { name: 'port', env: 'TSKUBE_KUBELET_PORT', default: '10250', description: 'port of the authenticated kubelet API (logs, exec, attach, port-forward); 0 picks one. Served with --kubeconfig only' },
+  { name: 'read-only-port', env: 'TSKUBE_KUBELET_READ_ONLY_PORT', default: '10255', description: 'port of the plain-HTTP read-only API on 127.0.0.1 (/healthz, /pods, /containerLogs); 0 picks one' },
+  { name: 'tls-cert-file', env: 'TSKUBE_KUBELET_TLS_CERT_FILE', description: 'serving certificate of the kubelet API (default: self-signed under --root-dir/pki)' },
+  { name: 'tls-private-key-file', env: 'TSKUBE_KUBELET_TLS_PRIVATE_KEY_FILE', description: 'key of --tls-cert-file' },
+  { name: 'client-ca-file', env: 'TSKUBE_KUBELET_CLIENT_CA_FILE', description: 'CA of the client certificates the kubelet API accepts (default: the kubeconfig\'s CA)' },
   { name: 'cluster-dns', env: 'TSKUBE_CLUSTER_DNS', default: '', description: 'comma-separated cluster DNS server IPs for ClusterFirst pods' },
   { name: 'cluster-domain', env: 'TSKUBE_CLUSTER_DOMAIN', default: 'cluster.local', description: 'cluster DNS domain' },
   { name: 'pleg-relist-period', env: 'TSKUBE_PLEG_RELIST_PERIOD', default: '1s', description: 'how often the PLEG relists the runtime' },
@@ -126,6 +133,8 @@ export async function runKubelet(flags: Record<string, string | boolean | undefi
   if (crashMax < crashInitial) throw new UsageError(`--crash-loop-backoff-max (${str('crash-loop-backoff-max')}) must not be below --crash-loop-backoff (${str('crash-loop-backoff')})`);
   const pullInitial = parseDuration('image-pull-backoff', str('image-pull-backoff'));
   const port = parsePort('port', str('port'));
+  const readOnlyPort = parsePort('read-only-port', str('read-only-port'));
+  if (!!str('tls-cert-file') !== !!str('tls-private-key-file')) throw new UsageError('--tls-cert-file and --tls-private-key-file go together');
   const logMax = positiveInt('container-log-max-size', str('container-log-max-size'), 1024);
   const logFiles = positiveInt('container-log-max-files', str('container-log-max-files'), 2);
   const clusterDns = str('cluster-dns').split(',').map((s) => s.trim()).filter(Boolean);
@@ -136,9 +145,15 @@ export async function runKubelet(flags: Record<string, string | boolean | undefi
 
   const cri = createCriClient({ endpoint: str('container-runtime-endpoint'), logger });
   const cgroups = createCgroupManager({ cgroupRoot: str('cgroup-root'), logger });
-  const api = kubeconfig ? createKubeClient(await loadKubeconfig(resolve(kubeconfig)).catch((err: Error) => { throw new UsageError(err.message); })) : undefined;
+  // Every runtime call of the kubelet counts in kubelet_runtime_operations_*; /metrics and /stats/summary read it.
+  const metrics = createKubeletMetrics({ nodeName, runtime: cri });
+  const runtime = metrics.instrument(cri);
+  const summary = createSummaryProvider({ nodeName, runtime, rootDir, podLogsRoot, podProcessCount: podProcessCounter(cgroups), logger });
+  const stats = { summary: (s: AbortSignal) => summary.summary(s), metrics: (s: AbortSignal) => metrics.render(s) };
+  const kubeOptions = kubeconfig ? await loadKubeconfig(resolve(kubeconfig)).catch((err: Error) => { throw new UsageError(err.message); }) : undefined;
+  const api = kubeOptions ? createKubeClient(kubeOptions) : undefined;
   const recorder = createLoggingRecorder(logger.child({ component: 'events' }), 1000, api ? createApiEventRecorder(api, nodeName, logger) : undefined);
-  const pleg = createPleg({ runtime: cri, relistPeriodMs, logger, inspectPods: false });
+  const pleg = createPleg({ runtime, relistPeriodMs, logger, inspectPods: false, onRelist: (i) => metrics.relistDone(i.durationMs / 1000) });
   const statusManager = api ? createStatusManager(api, logger) : undefined;
   const sources: PodSource[] = [];
   if (api) sources.push(createApiPodSource(api, nodeName, logger));
@@ -153,7 +168,7 @@ export async function runKubelet(flags: Record<string, string | boolean | undefi
     }),
   );
   const kubelet = createKubelet(
-    { cri, cgroups, volumes: createVolumeManager({ podsDir: join(rootDir, 'pods') }), pleg, network, sources, statusSink: statusManager, recorder, clock: realClock, logger },
+    { cri: runtime, cgroups, volumes: createVolumeManager({ podsDir: join(rootDir, 'pods') }), pleg, network, sources, statusSink: statusManager, recorder, clock: realClock, logger, observer: metrics },
     {
       nodeName,
       node: {
@@ -170,14 +185,22 @@ export async function runKubelet(flags: Record<string, string | boolean | undefi
     },
   );
   const version = await cri.runtime.version({ signal });
-  const server = await startKubeletServer(kubelet, { host: str('address'), port, logger });
+  const clientCaPem = str('client-ca-file') ? await readFile(resolve(str('client-ca-file')), 'utf8').catch((err: Error) => { throw new UsageError(`--client-ca-file: ${err.message}`); }) : kubeOptions?.ca;
+  const servers: KubeletServer[] = [];
+  const readOnly = await startKubeletServer(kubelet, { host: '127.0.0.1', port: readOnlyPort, logger, stats });
+  servers.push(readOnly);
+  // The authenticated API needs someone to authenticate against: it is served with a control plane.
+  const secure = api && clientCaPem
+    ? await startKubeletServer(kubelet, { host: str('address'), port, logger, stats, tls: { ...(await servingCert(flags, rootDir, nodeName, signal)), clientCaPem } })
+    : undefined;
+  if (secure) servers.push(secure);
   const runtimeVersion = `${version.runtimeName}://${version.runtimeVersion}`;
   const reporter = api
-    ? createNodeReporter(api, await readNodeFacts({ name: nodeName, internalIP: nodeIPs()[0] ?? '127.0.0.1', runtimeVersion, podCIDR: str('pod-cidr') || undefined }), { healthy: () => kubeletReadiness(kubelet.healthz()), logger })
+    ? createNodeReporter(api, await readNodeFacts({ name: nodeName, internalIP: nodeIPs()[0] ?? '127.0.0.1', runtimeVersion, podCIDR: str('pod-cidr') || undefined, kubeletPort: secure?.port }), { healthy: () => kubeletReadiness(kubelet.healthz()), logger })
     : undefined;
   try {
     const from = [api ? `pods from ${api.server}` : '', manifestDir ? `static pods from ${resolve(manifestDir)}` : ''].filter(Boolean).join(' and ');
-    onReady(`tskube kubelet: node ${nodeName} on ${version.runtimeName} ${version.runtimeVersion}, ${from}, API on http://${server.address}`);
+    onReady(`tskube kubelet: node ${nodeName} on ${version.runtimeName} ${version.runtimeVersion}, ${from}, API on http://${readOnly.address}${secure ? ` and https://${secure.address}` : ''}`);
     const mirrors = api && manifestDir ? createMirrorPods(api, nodeName, logger) : undefined;
     const mirrorLoop = async (): Promise<void> => {
       while (mirrors && !signal.aborted) {
@@ -188,9 +211,20 @@ export async function runKubelet(flags: Record<string, string | boolean | undefi
         await realClock.sleep(2_000, signal).catch(() => undefined);
       }
     };
-    await Promise.all([kubelet.run(signal), statusManager?.run(signal), reporter?.run(signal), mirrorLoop()]);
+    await Promise.all([kubelet.run(signal), statusManager?.run(signal), reporter?.run(signal), mirrorLoop(), summary.run(signal)]);
   } finally {
-    await server.close();
+    await Promise.all(servers.map((s) => s.close()));
     cri.close();
   }
+}
+
+/** The kubelet API's serving certificate: the files given, else a self-signed one kept under the root dir. */
+async function servingCert(flags: Record<string, string | boolean | undefined>, rootDir: string, nodeName: string, signal: AbortSignal): Promise<{ certPem: string; keyPem: string }> {
+  const certFile = String(flags['tls-cert-file'] ?? '');
+  if (certFile) {
+    const keyFile = String(flags['tls-private-key-file'] ?? '');
+    const read = (flag: string, path: string): Promise<string> => readFile(resolve(path), 'utf8').catch((err: Error) => { throw new UsageError(`--${flag}: ${err.message}`); });
+    return { certPem: await read('tls-cert-file', certFile), keyPem: await read('tls-private-key-file', keyFile) };
+  }
+  return ensureSelfSignedServingCert(rootDir, nodeName, ['localhost', '127.0.0.1', ...nodeIPs()], signal);
 }

@@ -154,7 +154,7 @@ export async function runServer(flags: Record<string, string | boolean | undefin
   try {
     if (signal.aborted) return;
     const pki = await ensurePki(cfg.dataDir, { hosts: [...new Set(hosts)], serverUrl: `https://${cfg.advertiseAddress}:${cfg.securePort}`, signal });
-    const server = await startApiServer({ backend, host: cfg.bindAddress, port: cfg.securePort, tls: pki.tls, logger: logger.child({ component: 'apiserver' }) });
+    const server = await startApiServer({ backend, host: cfg.bindAddress, port: cfg.securePort, tls: pki.tls, kubeletClient: pki.kubeletClient, logger: logger.child({ component: 'apiserver' }) });
     try {
       const url = `https://${cfg.advertiseAddress}:${server.port}`;
       // With --secure-port 0 the kubeconfig must name the port actually picked.

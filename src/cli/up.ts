@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Node } from '../api/index.js';
-import { containerdLayout, startContainerd, type ContainerdProcess } from '../containerd/index.js';
+import { containerdLayout, startContainerd, superviseContainerd, type ContainerdProcess } from '../containerd/index.js';
 import { createCriClient } from '../cri/index.js';
 import { realClock } from '../lib/clock.js';
 import { createKubeClient, loadKubeconfig } from '../lib/kube/index.js';
@@ -23,7 +23,8 @@ export const upFlags: readonly FlagSpec[] = [
   { name: 'cni-bridge', env: 'TSKUBE_CNI_BRIDGE', default: 'cni0', description: 'Linux bridge the pods attach to' },
   { name: 'pod-logs-dir', env: 'TSKUBE_POD_LOGS_DIR', default: '/var/log/pods', description: 'root of container log directories' },
   { name: 'cgroup-root', env: 'TSKUBE_CGROUP_ROOT', default: '/', description: 'cgroup under which kubepods lives' },
-  { name: 'kubelet-port', env: 'TSKUBE_KUBELET_PORT', default: '10255', description: 'port of the kubelet\'s local API; 0 picks one' },
+  { name: 'kubelet-port', env: 'TSKUBE_KUBELET_PORT', default: '10250', description: 'port of the kubelet\'s authenticated HTTPS API; 0 picks one' },
+  { name: 'kubelet-read-only-port', env: 'TSKUBE_KUBELET_READ_ONLY_PORT', default: '10255', description: 'port of the kubelet\'s read-only API on 127.0.0.1; 0 picks one' },
 ];
 
 export interface UpOptions {
@@ -60,12 +61,15 @@ export async function up(opts: UpOptions, signal: AbortSignal): Promise<void> {
   signal.addEventListener('abort', stop, { once: true });
 
   let containerd: ContainerdProcess | undefined;
+  let supervised: Promise<void> | undefined;
   let socket = str('container-runtime-endpoint');
   const containerdDir = join(dataDir, 'containerd');
   try {
     if (!socket) {
       containerd = await startContainerd({ dir: containerdDir, sandboxImage: str('sandbox-image'), logger: log, signal: inner.signal });
       socket = containerd.socket;
+      // A containerd that dies is started again with the same config; the kubelet's CRI calls retry meanwhile.
+      supervised = superviseContainerd(containerd, inner.signal, { logger: log });
     }
     const cri = createCriClient({ endpoint: socket, logger: log });
     const version = await cri.runtime.version({ signal: inner.signal });
@@ -89,6 +93,7 @@ export async function up(opts: UpOptions, signal: AbortSignal): Promise<void> {
       '--cluster-cidr', str('cluster-cidr'),
       '--cni-bridge', str('cni-bridge'),
       '--port', str('kubelet-port'),
+      '--read-only-port', str('kubelet-read-only-port'),
       '--cgroup-root', str('cgroup-root'),
       ...(containerd ? ['--cni-conf-dir', containerdLayout(containerdDir).cniConfDir] : []),
     ];
@@ -104,6 +109,8 @@ export async function up(opts: UpOptions, signal: AbortSignal): Promise<void> {
     });
   } finally {
     signal.removeEventListener('abort', stop);
+    stop();
+    await supervised;
     await containerd?.stop();
   }
 }

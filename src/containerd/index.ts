@@ -8,3 +8,4 @@ export { writeRegistryHost, type RegistryHostOptions } from './registry-hosts.js
 export { startContainerd, type ContainerdProcess, type StartContainerdOptions } from './process.js';
 export { cleanupContainerd, type CleanupContainerdOptions } from './cleanup.js';
 export { importImageArchive } from './import.js';
+export { superviseContainerd, restartDelay, type SuperviseOptions } from './supervise.js';

@@ -1,6 +1,6 @@
 import { access, mkdir, unlink, writeFile } from 'node:fs/promises';
 import { CommandError, runCommand } from '../lib/command.js';
-import { describeExit, sleep, spawnDaemon, tailFile, type Daemon } from '../lib/daemon.js';
+import { describeExit, sleep, spawnDaemon, tailFile, type Daemon, type DaemonExit } from '../lib/daemon.js';
 import type { Logger } from '../lib/logger.js';
 import { silentLogger } from '../lib/logger.js';
 import { renderContainerdConfig, type ContainerdConfigOptions } from './config.js';
@@ -34,8 +34,13 @@ export interface ContainerdProcess {
   stop(): Promise<void>;
   /** SIGKILL and wait for exit, as a crash would. */
   kill9(): Promise<void>;
-  /** stop() (if running) and start again with the same config; resolves when ready again. */
-  restart(): Promise<void>;
+  /**
+   * stop() (if running) and start again with the same config; resolves when ready again. `signal`
+   * cancels the start-up (the new process is killed and the call rejects).
+   */
+  restart(signal?: AbortSignal): Promise<void>;
+  /** Resolves (never rejects) when the current process exits, however it ends. */
+  exited(): Promise<DaemonExit>;
 }
 
 const STOP_GRACE_MS = 10_000;
@@ -108,10 +113,11 @@ export async function startContainerd(opts: StartContainerdOptions): Promise<Con
     async kill9() {
       await daemon.kill9();
     },
-    async restart() {
-      await stop();
-      daemon = await launch(undefined);
+    async restart(signal) {
+      if (!daemon.hasExited()) await stop();
+      daemon = await launch(signal);
     },
+    exited: () => daemon.exited,
   };
 }
 

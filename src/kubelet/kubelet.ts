@@ -12,14 +12,15 @@ import type { CriRuntime } from '../cri/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { VolumeManager } from '../volumes/index.js';
-import { BackOff, containerLogPath, podLogDirectory } from './decide/index.js';
+import { goQuote } from '../lib/go-format.js';
+import { BackOff, CONTAINER_NAME_LABEL, POD_UID_LABEL, containerLogPath, podLogDirectory } from './decide/index.js';
 import type { StatusSink } from './apiclient/status-manager.js';
 import type { EventRecorder, RecordedEvent } from './events.js';
 import { collectPodGarbage, removeOrphanedResources, rotateContainerLog } from './housekeeping.js';
 import { createImageManager } from './images.js';
 import type { QOSClass } from './pod-resources.js';
 import { podCgroupSpec } from './pod-resources.js';
-import { createPodWorkers, orphanPod, type PodWorkers } from './pod-workers.js';
+import { createPodWorkers, orphanPod, type PodWorkerObserver, type PodWorkers } from './pod-workers.js';
 import { listRuntimePods, readPodRuntimeStatus } from './runtime-view.js';
 import { createPodSyncer, type NodeFacts, type PodCgroups } from './sync.js';
 
@@ -92,6 +93,8 @@ export interface KubeletDeps {
   recorder: EventRecorder & { recent?(): RecordedEvent[] };
   clock: Clock;
   logger: Logger;
+  /** Told about pod worker passes and pod starts (metrics). */
+  observer?: PodWorkerObserver;
 }
 
 export interface PodWithStatus {
@@ -113,7 +116,18 @@ export interface Kubelet {
   events(): RecordedEvent[];
   /** Called on every pod status change (null: the pod is gone). Returns the unsubscribe function. */
   onStatus(fn: (pod: Pod, status: PodStatus | null) => void): () => void;
+  /**
+   * The CRI streaming URL for an exec, attach or port-forward into a pod this kubelet runs; an
+   * Error with upstream's message when the pod or a running container is not there.
+   */
+  streamingUrl(req: StreamRequest): Promise<string>;
 }
+
+/** What `/exec`, `/attach` and `/portForward` ask for. */
+export type StreamRequest =
+  | { kind: 'exec'; namespace: string; pod: string; container: string; cmd: string[]; stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }
+  | { kind: 'attach'; namespace: string; pod: string; container: string; stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }
+  | { kind: 'portForward'; namespace: string; pod: string; ports: number[] };
 
 export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet {
   const { cri, clock, logger: log } = deps;
@@ -157,6 +171,7 @@ export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet
     clock,
     logger: log,
     concurrency: config.concurrency,
+    observer: deps.observer,
     onStatus(_uid, pod, status) {
       if (status) deps.statusSink?.setStatus(pod, status);
       else deps.statusSink?.podTerminated(pod);
@@ -312,6 +327,23 @@ export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet
     onStatus(fn) {
       statusListeners.add(fn);
       return () => statusListeners.delete(fn);
+    },
+    async streamingUrl(req) {
+      const pod = [...desired.values()].find((p) => p.metadata.namespace === req.namespace && p.metadata.name === req.pod);
+      if (!pod) throw new Error(`pod "${req.pod}" not found`);
+      const uid = pod.metadata.uid ?? '';
+      if (req.kind === 'portForward') {
+        const sandboxes = await cri.sandboxes.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: uid }, state: { state: 'SANDBOX_READY' } });
+        const sandbox = sandboxes.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))[0];
+        if (!sandbox) throw new Error(`pod "${req.pod}" has no running sandbox`);
+        return cri.streaming.portForward(sandbox.id, req.ports);
+      }
+      // Upstream finds the container among the running ones; an exited or missing one is "not found".
+      const containers = await cri.containers.listContainers({ labelSelector: { [POD_UID_LABEL]: uid, [CONTAINER_NAME_LABEL]: req.container }, state: { state: 'CONTAINER_RUNNING' } });
+      const container = containers[0];
+      if (!container) throw new Error(`container not found (${goQuote(req.container)})`);
+      const { kind: _kind, namespace: _ns, pod: _pod, container: _c, ...streams } = req;
+      return req.kind === 'exec' ? cri.streaming.exec({ containerId: container.id, ...streams, cmd: req.cmd }) : cri.streaming.attach({ containerId: container.id, ...streams });
     },
   };
 }

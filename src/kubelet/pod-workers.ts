@@ -32,6 +32,19 @@ export interface PodWorkerDeps {
   concurrency?: number;
   /** Called whenever a pod's status changes, and with null when the pod is gone. */
   onStatus?(uid: string, pod: Pod, status: PodStatus | null): void;
+  /** Observation hooks (metrics). */
+  observer?: PodWorkerObserver;
+}
+
+/** Upstream's sync types: a pod's first sync, one after a spec change, a resync, a termination. */
+export type PodWorkerOperation = 'create' | 'update' | 'sync' | 'kill';
+
+/** Told what the workers did; called synchronously, must not throw. */
+export interface PodWorkerObserver {
+  /** One pass over a pod ended (successfully or not) after `seconds`. */
+  podWorkerDone?(operation: PodWorkerOperation, seconds: number): void;
+  /** A pod went from Pending (or no status) to Running, `seconds` after its worker first saw it. */
+  podStarted?(seconds: number): void;
 }
 
 export interface PodWorkers {
@@ -60,10 +73,24 @@ export function createPodWorkers(deps: PodWorkerDeps): PodWorkers {
   const records = new Map<string, PodRecord>();
   const queue = new WorkQueue<string>({ clock: deps.clock, baseDelayMs: 500, maxDelayMs: 30_000 });
   const log = deps.logger;
+  /** For the observer: when each pod was first seen, and pods whose spec changed since their last pass. */
+  const seenAt = new Map<string, number>();
+  const specChanged = new Set<string>();
 
   async function handle(uid: string, signal: AbortSignal): Promise<void> {
     const rec = records.get(uid);
     if (!rec) return;
+    const started = deps.clock.now();
+    const operation: PodWorkerOperation = rec.phase === 'terminating' ? 'kill' : rec.status === undefined ? 'create' : specChanged.has(uid) ? 'update' : 'sync';
+    specChanged.delete(uid);
+    try {
+      await pass(uid, rec, signal);
+    } finally {
+      deps.observer?.podWorkerDone?.(operation, (deps.clock.now() - started) / 1000);
+    }
+  }
+
+  async function pass(uid: string, rec: PodRecord, signal: AbortSignal): Promise<void> {
     const runtime = await deps.readRuntime(identity(rec.pod), signal);
     if (rec.phase === 'syncing') {
       const result = await deps.syncer.syncPod(rec.pod, runtime, signal);
@@ -76,6 +103,9 @@ export function createPodWorkers(deps: PodWorkerDeps): PodWorkers {
         hostIPs: deps.hostIPs,
       });
       if (JSON.stringify(status) !== JSON.stringify(rec.status)) {
+        if (status.phase === 'Running' && (rec.status === undefined || rec.status.phase === 'Pending')) {
+          deps.observer?.podStarted?.((deps.clock.now() - (seenAt.get(uid) ?? deps.clock.now())) / 1000);
+        }
         rec.status = status;
         deps.onStatus?.(uid, rec.pod, status);
       }
@@ -93,6 +123,8 @@ export function createPodWorkers(deps: PodWorkerDeps): PodWorkers {
     await deps.cleanUp(rec.pod, after, signal);
     if (records.get(uid) === rec) {
       records.delete(uid);
+      seenAt.delete(uid);
+      specChanged.delete(uid);
       deps.syncer.forget(uid);
       deps.onStatus?.(uid, rec.pod, null);
       log.info({ pod: `${rec.pod.metadata.namespace}/${rec.pod.metadata.name}`, uid }, 'pod terminated and cleaned up');
@@ -104,8 +136,13 @@ export function createPodWorkers(deps: PodWorkerDeps): PodWorkers {
       const uid = pod.metadata.uid ?? '';
       const rec = records.get(uid);
       if (rec?.phase === 'terminating') return;
-      if (rec) rec.pod = pod;
-      else records.set(uid, { pod, phase: 'syncing' });
+      if (rec) {
+        rec.pod = pod;
+        specChanged.add(uid);
+      } else {
+        records.set(uid, { pod, phase: 'syncing' });
+        seenAt.set(uid, deps.clock.now());
+      }
       queue.add(uid);
     },
     terminate(pod) {

@@ -36,6 +36,8 @@ export interface PlegOptions {
   podUidOf?: (labels: Labels) => string | undefined;
   clock?: Clock;
   logger?: Logger;
+  /** Told about every relist when it ends (metrics); called synchronously, must not throw. */
+  onRelist?: (info: RelistInfo) => void;
 }
 
 /** Called synchronously during a relist: it must only enqueue (e.g. the pod uid into a work queue). */
@@ -211,12 +213,15 @@ export function createPleg(opts: PlegOptions): Pleg {
     cache,
     relist(signal = never) {
       const run = tail.then(async () => {
+        let info: RelistInfo;
         try {
-          return await relistOnce(signal);
+          info = await relistOnce(signal);
         } catch (err) {
           log.error({ err }, 'relist failed');
-          return (last = { startedAt: clock.now(), durationMs: 0, succeeded: false, pods: 0, events: 0, failedPods: 0 });
+          info = last = { startedAt: clock.now(), durationMs: 0, succeeded: false, pods: 0, events: 0, failedPods: 0 };
         }
+        opts.onRelist?.(info);
+        return info;
       });
       tail = run;
       return run;

@@ -18,7 +18,7 @@ describe('tskube up', () => {
 
   /** Starts `tskube up` and resolves with its ready line. */
   async function startUp(sandboxImage: string): Promise<{ proc: ResultPromise; line: string }> {
-    const args = ['--import', 'tsx', MAIN, 'up', '--data-dir', dataDir, '--secure-port', '0', '--kubelet-port', '0', '--hostname-override', 'up-node', '--pod-cidr', podCidr, '--cluster-cidr', podCidr, '--cni-bridge', bridge, '--cgroup-root', cgroupRoot, '--pod-logs-dir', join(dataDir, 'pod-logs')];
+    const args = ['--import', 'tsx', MAIN, 'up', '--data-dir', dataDir, '--secure-port', '0', '--kubelet-port', '0', '--kubelet-read-only-port', '0', '--hostname-override', 'up-node', '--pod-cidr', podCidr, '--cluster-cidr', podCidr, '--cni-bridge', bridge, '--cgroup-root', cgroupRoot, '--pod-logs-dir', join(dataDir, 'pod-logs')];
     const proc = execa('node', args, { env: { TSKUBE_SANDBOX_IMAGE: sandboxImage, TSKUBE_LOG_LEVEL: 'warn' }, reject: false });
     const line = await new Promise<string>((resolve, reject) => {
       let out = '';

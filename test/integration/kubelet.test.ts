@@ -78,7 +78,7 @@ describe('kubelet with static pods on a real containerd', () => {
     expect(await (await fetch(`http://${kubelet.api}/containerLogs/default/web-node1/app`)).text()).toBe('made-by-init\n');
     expect(await (await fetch(`http://${kubelet.api}/containerLogs/default/web-node1/app?timestamps=true`)).text()).toMatch(/^\d{4}-\d\d-\d\dT\S+Z made-by-init\n$/);
     const missing = await fetch(`http://${kubelet.api}/containerLogs/default/web-node1/app?previous=true`);
-    expect([missing.status, await missing.text()]).toEqual([404, 'previous terminated container "app" in pod "web-node1" not found\n']);
+    expect([missing.status, await missing.text()]).toEqual([400, 'previous terminated container "app" in pod "web-node1" not found\n']);
 
     // The pod cgroup exists under the kubelet's kubepods with the pod's cpu shares (100m -> 102).
     const podCgroups = await cgroupDirsOf(`${env.cgroupParent}/kubepods/burstable/pod${uid}`);

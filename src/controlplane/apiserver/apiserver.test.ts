@@ -112,7 +112,7 @@ describe('bad input', () => {
 });
 
 describe('patches and subresources', () => {
-  it('applies merge, JSON and strategic patches; 415 for apply patches; 422 when a JSON patch does not apply', async () => {
+  it('applies merge, JSON, strategic and apply patches; 422 for an apply without fieldManager or when a JSON patch does not apply', async () => {
     await call('POST', '/api/v1/namespaces/default/configmaps', cm('p'));
     const merge = await call('PATCH', '/api/v1/namespaces/default/configmaps/p', { data: { b: '2' } }, { 'Content-Type': 'application/merge-patch+json' });
     expect(merge.json.data).toEqual({ a: '1', b: '2' });
@@ -121,7 +121,9 @@ describe('patches and subresources', () => {
     const failed = await call('PATCH', '/api/v1/namespaces/default/configmaps/p', [{ op: 'test', path: '/data/b', value: 'x' }], { 'Content-Type': 'application/json-patch+json' });
     expect(failed).toMatchObject({ status: 422, json: { reason: 'Invalid', message: 'the server rejected our request due to an error in our request' } });
     const apply = await call('PATCH', '/api/v1/namespaces/default/configmaps/p', '{}', { 'Content-Type': 'application/apply-patch+yaml' });
-    expect(apply.status).toBe(415);
+    expect(apply).toMatchObject({ status: 422, json: { message: 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch' } });
+    const applied = await call('PATCH', '/api/v1/namespaces/default/configmaps/p?fieldManager=m', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p' }, data: { c: '3' } }, { 'Content-Type': 'application/apply-patch+yaml' });
+    expect(applied).toMatchObject({ status: 200, json: { data: { b: '2', c: '3' } } });
     const missing = await call('PATCH', '/api/v1/namespaces/default/configmaps/none', {}, { 'Content-Type': 'application/merge-patch+json' });
     expect(missing).toMatchObject({ status: 404, json: { message: 'configmaps "none" not found' } });
   });

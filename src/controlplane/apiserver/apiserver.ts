@@ -18,10 +18,11 @@ import { defaultAuthorizer, insecureLoopbackAuthenticator, x509Authenticator, ty
 import { isApiError } from './errors.js';
 import { cloneJson, type KObject } from './object.js';
 import type { ApiServices, WatchSettings } from './handlers/context.js';
+import type { KubeletClientConfig } from './kubelet-client.js';
 import { ALL_RESOURCES } from './registry/all.js';
 import { SYSTEM_PRIORITY_CLASSES } from './strategies/groups.js';
 import { Registry, type ResourceDef } from './registry/index.js';
-import { createDispatcher } from './server/dispatcher.js';
+import { createDispatcher, createUpgradeDispatcher } from './server/dispatcher.js';
 import { RequestMetrics } from './server/metrics.js';
 import { RestStore, WatchFanout } from './store/index.js';
 
@@ -52,6 +53,8 @@ export interface ApiServerOptions {
   resources?: readonly ResourceDef[];
   /** Epoch ms, for tests. */
   now?: () => number;
+  /** Client certificate towards kubelets; without it kubelets refuse to serve logs and exec. */
+  kubeletClient?: KubeletClientConfig;
 }
 
 export interface ApiServer {
@@ -63,6 +66,9 @@ export interface ApiServer {
 
 /** Namespaces every cluster has; created at start when missing. */
 export const BOOTSTRAP_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/** How long `close()` lets busy requests (streams, long lists) finish before cutting them. */
+const CLOSE_GRACE_MS = 500;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -87,6 +93,7 @@ function buildServices(opts: ApiServerOptions, logger: Logger): { services: ApiS
     logger,
     authorizer: opts.authorizer ?? defaultAuthorizer,
     metrics: new RequestMetrics(),
+    kubeletClient: opts.kubeletClient ?? {},
     watch: { bookmarkIntervalMs: opts.watch?.bookmarkIntervalMs ?? 60_000, minRequestTimeoutSeconds: opts.watch?.minRequestTimeoutSeconds ?? 1800 },
     now,
     store: (def) => lookup(stores, def),
@@ -138,6 +145,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const server: Server = opts.tls
     ? createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, ca: opts.tls.caPem, requestCert: true, rejectUnauthorized: false }, handler)
     : createHttpServer(handler);
+  server.on('upgrade', createUpgradeDispatcher({ services, authenticators, authorizer: services.authorizer, serverAddress: () => address }));
   // Watches are long requests: no overall request timeout.
   server.requestTimeout = 0;
   const sockets = new Set<Socket>();
@@ -163,11 +171,20 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     url,
     port: actual,
     close() {
-      closing ??= new Promise<void>((resolve) => {
+      closing ??= (async () => {
         for (const f of fanouts) f.close();
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
+        const down = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Watches served by the fan-outs end their responses cleanly (as upstream's do on
+        // shutdown, so clients re-watch instead of seeing a broken stream); once they have,
+        // idle connections are closed; whatever is still busy after a grace period is cut.
+        await new Promise((r) => setTimeout(r, 20));
+        server.closeIdleConnections();
+        const grace = setTimeout(() => {
+          for (const s of sockets) s.destroy();
+        }, CLOSE_GRACE_MS);
+        await down;
+        clearTimeout(grace);
+      })();
       return closing;
     },
   };

@@ -2,7 +2,7 @@
  * The cluster's certificates, generated with openssl into `<dataDir>/pki` on first start and kept
  * across restarts: a CA, the API server's serving certificate (SANs: the `kubernetes` service
  * names, localhost, 127.0.0.1 and the hosts given; re-issued when the hosts change), and an admin
- * client certificate (`O=system:masters`), plus `<dataDir>/admin.kubeconfig` with everything
+ * client certificate (`O=system:masters`), the API server's client certificate towards kubelets, plus `<dataDir>/admin.kubeconfig` with everything
  * embedded. Keys are written 0600. Reentrant: a second call with the same hosts changes nothing.
  */
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -29,6 +29,8 @@ export interface Pki {
   tls: TlsMaterial;
   /** The admin client certificate and key (PEM). */
   admin: { certPem: string; keyPem: string };
+  /** The API server's client certificate towards kubelets (logs, exec, port-forward). */
+  kubeletClient: { certPem: string; keyPem: string };
   adminKubeconfigPath: string;
 }
 
@@ -104,6 +106,7 @@ export async function ensurePki(dataDir: string, opts: PkiOptions = {}): Promise
     await openssl(['req', '-x509', '-new', '-key', join(dir, 'ca.key'), '-sha256', '-days', DAYS_CA, '-subj', '/CN=tskube-ca', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature', '-out', join(dir, 'ca.crt')], signal);
     await rm(join(dir, 'apiserver.crt'), { force: true });
     await rm(join(dir, 'admin.crt'), { force: true });
+    await rm(join(dir, 'apiserver-kubelet-client.crt'), { force: true });
   }
   const sans = sanList(hosts);
   const sansFile = join(dir, 'apiserver.sans');
@@ -116,12 +119,16 @@ export async function ensurePki(dataDir: string, opts: PkiOptions = {}): Promise
   if (!(await exists(join(dir, 'admin.crt')))) {
     await issue(dir, 'admin', '/O=system:masters/CN=kubernetes-admin', 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n', signal);
   }
+  if (!(await exists(join(dir, 'apiserver-kubelet-client.crt')))) {
+    await issue(dir, 'apiserver-kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client', 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n', signal);
+  }
   const read = (name: string): Promise<string> => readFile(join(dir, name), 'utf8');
   const tls: TlsMaterial = { caPem: await read('ca.crt'), certPem: await read('apiserver.crt'), keyPem: await read('apiserver.key') };
   const admin = { certPem: await read('admin.crt'), keyPem: await read('admin.key') };
+  const kubeletClient = { certPem: await read('apiserver-kubelet-client.crt'), keyPem: await read('apiserver-kubelet-client.key') };
   const first = hosts[0] ?? '127.0.0.1';
   const server = opts.serverUrl ?? `https://${isIP(first) === 6 ? `[${first}]` : first}:6443`;
   const adminKubeconfigPath = join(dataDir, 'admin.kubeconfig');
   await writeFile(adminKubeconfigPath, kubeconfigYaml(server, tls.caPem, { name: 'admin', ...admin }), { mode: 0o600 });
-  return { dir, tls, admin, adminKubeconfigPath };
+  return { dir, tls, admin, kubeletClient, adminKubeconfigPath };
 }

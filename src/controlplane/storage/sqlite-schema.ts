@@ -145,10 +145,12 @@ export function prepareStatements(db: Database.Database): Statements {
         AND l.deleted = 0
       ORDER BY l.name
       LIMIT @limit`);
+  // Walks the log by id from the cursor (`+name` keeps the planner off the name index, which would
+  // scan and sort every row of the prefix on each read: quadratic for a busy prefix like pods).
   const readAfter = (bounded: boolean) =>
     db.prepare<RangeParams & { after: number }, LogRow>(`
       SELECT ${COLUMNS} FROM log
-      WHERE id > @after AND name >= @start ${bounded ? 'AND name < @end' : ''}
+      WHERE id > @after AND +name >= @start ${bounded ? 'AND +name < @end' : ''}
       ORDER BY id
       LIMIT @limit`);
   return {

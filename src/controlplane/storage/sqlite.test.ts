@@ -117,7 +117,8 @@ describe('sqlite backend', () => {
     } finally {
       await b.close();
     }
-  });
+    // 20,000 synchronous writes take ~3 s on a quiet machine; more while other suites run.
+  }, 60_000);
 
   it('compaction removes deleted keys entirely', async () => {
     const b = open();

@@ -30,6 +30,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
 const facts: NodeFacts = {
   name: 'node1',
   internalIP: '192.0.2.10',
+  kubeletPort: 10250,
   hostname: 'node1',
   capacity: { cpu: '2', memory: '8Gi', pods: '110' },
   allocatable: { cpu: '2', memory: '7Gi', pods: '110' },

@@ -16,6 +16,8 @@ export interface NodeFacts {
   nodeInfo: Record<string, string>;
   labels: Record<string, string>;
   podCIDR?: string;
+  /** Port of the authenticated kubelet API the API server proxies logs, exec and port-forward to. */
+  kubeletPort: number;
 }
 
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };
@@ -25,7 +27,7 @@ async function firstLine(path: string): Promise<string> {
 }
 
 /** The node's facts as the kubelet reports them: capacity, allocatable, nodeInfo, labels. */
-export async function readNodeFacts(opts: { name: string; internalIP: string; runtimeVersion: string; maxPods?: number; reservedMemoryBytes?: number; podCIDR?: string; extraLabels?: Record<string, string> }): Promise<NodeFacts> {
+export async function readNodeFacts(opts: { name: string; internalIP: string; runtimeVersion: string; maxPods?: number; reservedMemoryBytes?: number; podCIDR?: string; extraLabels?: Record<string, string>; kubeletPort?: number }): Promise<NodeFacts> {
   const osRelease = await readFile('/etc/os-release', 'utf8').catch(() => '');
   const osImage = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(osRelease)?.[1] ?? 'Linux';
   const goArch = ARCH[arch()] ?? arch();
@@ -54,6 +56,7 @@ export async function readNodeFacts(opts: { name: string; internalIP: string; ru
     },
     labels: { 'kubernetes.io/hostname': opts.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': goArch, 'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': goArch, ...opts.extraLabels },
     podCIDR: opts.podCIDR,
+    kubeletPort: opts.kubeletPort ?? 10250,
   };
 }
 
@@ -132,7 +135,7 @@ export function createNodeReporter(
         { type: 'InternalIP', address: facts.internalIP },
         { type: 'Hostname', address: facts.hostname },
       ],
-      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      daemonEndpoints: { kubeletEndpoint: { Port: facts.kubeletPort } },
       nodeInfo: facts.nodeInfo,
     };
     await client.patch(`${nodePath}/status`, { status }, 'merge', signal);

@@ -1,6 +1,7 @@
 import type { Pod, PodStatus } from '../../api/index.js';
 import { isStaticPod } from '../../api/index.js';
 import { isConflictError, isNotFoundError, type KubeClient } from '../../lib/kube/index.js';
+import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import { WorkQueue, runWorkers } from '../../lib/workqueue.js';
 
@@ -21,10 +22,12 @@ function podPath(pod: Pod): string {
  * through the status subresource from a work queue — so writes are batched per pod (only the
  * newest is sent), retried with back-off, never two at once for one pod — and finishes graceful
  * deletion with a grace-0 DELETE guarded by the pod's UID. A static pod's status goes to its mirror
- * pod; its deletion is the mirror pod sync's business.
+ * pod; its deletion is the mirror pod sync's business. Failed writes are retried from 200 ms
+ * doubling to 10 s (upstream re-syncs statuses every 10 s), so what changed while the API server
+ * was away reaches it within 10 s of its return.
  */
-export function createStatusManager(client: Pick<KubeClient, 'patch' | 'delete'>, logger: Logger): StatusSink & { run(signal: AbortSignal): Promise<void> } {
-  const queue = new WorkQueue<string>({ baseDelayMs: 200, maxDelayMs: 30_000 });
+export function createStatusManager(client: Pick<KubeClient, 'patch' | 'delete'>, logger: Logger, opts: { clock?: Clock } = {}): StatusSink & { run(signal: AbortSignal): Promise<void> } {
+  const queue = new WorkQueue<string>({ baseDelayMs: 200, maxDelayMs: 10_000, clock: opts.clock });
   const pending = new Map<string, { pod: Pod; status?: PodStatus; terminated?: boolean }>();
   const written = new Map<string, string>();
 

@@ -2,7 +2,9 @@
  * An informer (client-go's reflector + store): lists, then watches from the list's
  * resourceVersion, keeping a local copy of the objects and telling handlers what changed. On 410
  * Gone it re-lists (diffing against the store, so handlers see the changes they missed); on other
- * errors it backs off (1 s doubling to 30 s) and re-watches from the last resourceVersion seen.
+ * errors it backs off (1 s doubling to `maxBackoffMs`, default 10 s) and re-watches from the last
+ * resourceVersion seen. The cap is below client-go's 30 s so that a kubelet sees new pods within
+ * about one lease renewal of an API server coming back; a refused connection every 10 s is cheap.
  * Handlers run synchronously and must only enqueue work.
  */
 import { realClock, type Clock } from '../clock.js';
@@ -37,8 +39,10 @@ export function objectKey(o: ObjectWithMeta): string {
 export function createInformer<T extends ObjectWithMeta>(
   client: Pick<KubeClient, 'list' | 'watch'>,
   path: string,
-  opts: { query?: Query; logger: Logger; clock?: Clock; watchTimeoutSeconds?: number },
+  opts: { query?: Query; logger: Logger; clock?: Clock; watchTimeoutSeconds?: number; maxBackoffMs?: number },
 ): Informer<T> {
+  const maxBackoffMs = opts.maxBackoffMs ?? 10_000;
+  if (!(maxBackoffMs >= 1_000)) throw new RangeError(`maxBackoffMs must be at least 1000, got ${maxBackoffMs}`);
   const store = new Map<string, T>();
   const handlers = new Set<(ev: InformerEvent<T>) => void>();
   const clock = opts.clock ?? realClock;
@@ -105,7 +109,7 @@ export function createInformer<T extends ObjectWithMeta>(
           }
           opts.logger.warn({ path, err: (err as Error).message, retryInMs: backoffMs }, 'list/watch failed');
           await clock.sleep(backoffMs, signal).catch(() => undefined);
-          backoffMs = Math.min(backoffMs * 2, 30_000);
+          backoffMs = Math.min(backoffMs * 2, maxBackoffMs);
         }
       }
     },

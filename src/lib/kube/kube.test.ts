@@ -118,3 +118,33 @@ describe('kube client and informer against the API server', () => {
     await running;
   });
 });
+
+describe('informer back-off', () => {
+  it('retries a refused list 1 s, 2 s, 4 s, 8 s, then every 10 s, and syncs once the server answers', async () => {
+    const sleeps: number[] = [];
+    const clock = { now: () => 0, setTimer: () => () => undefined, sleep: async (ms: number) => void sleeps.push(ms) };
+    const ac = new AbortController();
+    let calls = 0;
+    let watchedFrom: unknown;
+    const client: Pick<KubeClient, 'list' | 'watch'> = {
+      async list<T>() {
+        if (++calls <= 7) throw new Error('connect ECONNREFUSED 127.0.0.1:6443');
+        return { items: [] as T[], metadata: { resourceVersion: '5' } };
+      },
+      watch(_path, query) {
+        watchedFrom = query.resourceVersion;
+        ac.abort(); // synced and watching: the test is over
+        return (async function* () {})();
+      },
+    };
+    const informer = createInformer<ConfigMap>(client, CM, { logger: silentLogger(), clock });
+    await informer.run(ac.signal);
+    expect(informer.hasSynced()).toBe(true);
+    expect(watchedFrom).toBe('5');
+    expect(sleeps).toEqual([1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 10_000]);
+  });
+
+  it('refuses a maximum back-off below 1 s', () => {
+    expect(() => createInformer(createKubeClient({ server: 'http://127.0.0.1:1' }), CM, { logger: silentLogger(), maxBackoffMs: 10 })).toThrow(RangeError);
+  });
+});

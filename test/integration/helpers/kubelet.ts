@@ -40,6 +40,7 @@ export async function startKubelet(env: TestContainerd, dirs: KubeletDirs, extra
     '--cgroup-root', env.cgroupParent,
     '--hostname-override', 'node1',
     '--port', '0',
+    '--read-only-port', '0',
     '--pleg-relist-period', '300ms',
     '--sync-frequency', '2s',
     ...extra,

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../../lib/logger.js';
 import type { Backend } from '../../storage/index.js';
 import type { Authorizer, UserInfo } from '../auth/index.js';
+import type { KubeletClientConfig } from '../kubelet-client.js';
 import type { Registry, ResourceDef } from '../registry/index.js';
 import type { RequestMetrics } from '../server/metrics.js';
 import type { RestStore, WatchFanout } from '../store/index.js';
@@ -27,6 +28,8 @@ export interface ApiServices {
   readonly authorizer: Authorizer;
   /** Request counts and latencies, served on `/metrics`. */
   readonly metrics: RequestMetrics;
+  /** Credentials towards kubelets (pods/log, exec, attach, portforward). */
+  readonly kubeletClient: KubeletClientConfig;
   now(): number;
   store(def: ResourceDef): RestStore;
   /** The watch fan-out of a stored (not virtual) resource. */

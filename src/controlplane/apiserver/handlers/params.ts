@@ -1,10 +1,9 @@
 /** Query parameters shared by handlers, with upstream's errors for bad values. */
 import { notSupported, type FieldError } from '../../../api/validation/index.js';
 import { badRequest, invalid, notAcceptable } from '../errors.js';
-import type { KObject } from '../object.js';
 import { checkFieldLabels, EVERY_FIELD, parseFieldSelector, type FieldSelector } from '../selectors/fields.js';
 import { EVERYTHING, parseLabelSelector, SelectorParseError, type LabelSelector } from '../selectors/labels.js';
-import { supportedFieldLabels, type RestStore } from '../store/index.js';
+import { asListItem, supportedFieldLabels, type RestStore } from '../store/index.js';
 import { negotiate, PRODUCED_MEDIA_TYPES, type ResponseFormat } from '../server/negotiate.js';
 import { addWarnings, writeObject } from '../server/respond.js';
 import type { RequestScope } from './context.js';
@@ -66,8 +65,5 @@ export function writeResult(scope: RequestScope, code: number, body: unknown, fo
   writeObject(scope.res, code, body, { yaml: format.kind === 'yaml', head: scope.req.method === 'HEAD' });
 }
 
-/** An object as list items carry it: without apiVersion and kind, as upstream's lists. */
-export function asListItem(obj: KObject): KObject {
-  const { apiVersion: _a, kind: _k, ...rest } = obj;
-  return rest as KObject;
-}
+/** An object as list items carry it (store/list.ts). */
+export { asListItem };

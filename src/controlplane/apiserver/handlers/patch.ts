@@ -2,8 +2,11 @@
  * PATCH: JSON patch, JSON merge patch and strategic merge patch of the main resource or its
  * status. The patch is applied to the stored object inside the store's compare-and-swap loop, so
  * a concurrent write makes it re-apply to the newer object (unless the patch itself pins a
- * resourceVersion, which then gives a 409). Server-side apply answers 415 until it exists.
+ * resourceVersion, which then gives a 409). Server-side apply (`application/apply-patch+yaml`)
+ * merges the applied configuration into the stored object by field ownership (../apply), and
+ * creates the object when it is missing; every patch records managedFields for its manager.
  */
+import { APPLY_PATCH_MEDIA_TYPE, checkManagerParams, fieldManagerOf, keepManagedFields, parseApplyPatch, runApply } from '../apply/index.js';
 import { badRequest, methodNotAllowed, notFound, unprocessable, unsupportedMediaType } from '../errors.js';
 import { isRecord, type KObject } from '../object.js';
 import { applyJsonPatch, decodeJsonPatch, JsonPatchApplyError, JsonPatchDecodeError, MAX_JSON_PATCH_OPERATIONS } from '../patch/json-patch.js';
@@ -11,10 +14,12 @@ import { applyMergePatch } from '../patch/merge.js';
 import { applyStrategicPatch, StrategicPatchError } from '../patch/strategic.js';
 import { checkObject, fieldValidationOf, mediaTypeOf, readBody } from '../server/body.js';
 import { requestEntityTooLarge } from '../errors.js';
+import { admitNamespace } from './admission.js';
 import type { ApiServices, RequestScope } from './context.js';
 import { dryRunOf, writeResult } from './params.js';
+import { managedFieldsHook } from './write.js';
 
-export const PATCH_MEDIA_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+export const PATCH_MEDIA_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', APPLY_PATCH_MEDIA_TYPE];
 
 export type PatchType = 'json' | 'merge' | 'strategic';
 
@@ -85,14 +90,17 @@ export function pinsResourceVersion(type: PatchType, body: Buffer): boolean {
   }
 }
 
-export async function handlePatch(_services: ApiServices, scope: RequestScope): Promise<void> {
-  const mt = mediaTypeOf(scope.req.headers['content-type']);
-  if (mt === 'application/apply-patch+yaml') throw unsupportedMediaType(PATCH_MEDIA_TYPES);
-  const type = patchTypeOf(scope.req.headers['content-type']);
-  let hooks: { kind: 'main' } | { kind: 'subresource'; strategy: NonNullable<typeof scope.def.statusStrategy> } = { kind: 'main' };
+type PatchHooks = { kind: 'main' } | { kind: 'subresource'; strategy: NonNullable<RequestScope['def']['statusStrategy']> };
+
+export async function handlePatch(services: ApiServices, scope: RequestScope): Promise<void> {
+  const apply = mediaTypeOf(scope.req.headers['content-type']) === APPLY_PATCH_MEDIA_TYPE;
+  const type = apply ? undefined : patchTypeOf(scope.req.headers['content-type']);
+  let hooks: PatchHooks = { kind: 'main' };
   if (scope.subresource === 'status' && scope.def.statusStrategy) hooks = { kind: 'subresource', strategy: scope.def.statusStrategy };
   else if (scope.subresource !== '') throw methodNotAllowed();
   const dryRun = dryRunOf(scope.query, 'PatchOptions');
+  checkManagerParams(scope.query, 'PatchOptions', apply);
+  if (type === undefined) return handleApply(services, scope, hooks, dryRun);
   const validation = fieldValidationOf(scope.query.get('fieldValidation'));
   const body = await readBody(scope.req);
   const result = await scope.store.update(
@@ -106,7 +114,37 @@ export async function handlePatch(_services: ApiServices, scope: RequestScope): 
       scope.warnings.push(...warnings);
       return obj;
     },
-    { dryRun, signal: scope.signal, hooks, retryOnConflict: !pinsResourceVersion(type, body) },
+    { dryRun, signal: scope.signal, hooks, retryOnConflict: !pinsResourceVersion(type, body), managedFields: managedFieldsHook(services, scope) },
   );
   writeResult(scope, 200, result.obj);
+}
+
+/**
+ * Server-side apply: 201 when it created the object (with create's admission), else 200. The
+ * merged object goes through the same decoding checks, defaulting and validation as other writes.
+ */
+async function handleApply(services: ApiServices, scope: RequestScope, hooks: PatchHooks, dryRun: boolean): Promise<void> {
+  const validation = fieldValidationOf(scope.query.get('fieldValidation'));
+  const config = parseApplyPatch(await readBody(scope.req));
+  const force = scope.query.get('force') === 'true';
+  const manager = fieldManagerOf(scope.query, undefined);
+  const pinned = isRecord(config.metadata) && typeof config.metadata.resourceVersion === 'string' && config.metadata.resourceVersion !== '';
+  await admitNamespace(services, scope.def, scope.namespace, scope.name, 'update', scope.signal);
+  const result = await scope.store.update(
+    scope.namespace,
+    scope.name,
+    async (current) => {
+      if (!current) {
+        if (hooks.kind !== 'main') throw notFound(scope.store.gr, scope.name);
+        await admitNamespace(services, scope.def, scope.namespace, scope.name, 'create', scope.signal);
+      }
+      const merged = runApply({ def: scope.def, config: structuredClone(config), live: current, namespace: scope.namespace, name: scope.name, subresource: scope.subresource, manager, force, now: () => services.now() });
+      const { obj, warnings } = checkObject(merged, scope.def, validation, 'patch');
+      scope.warnings.push(...warnings);
+      if (!current) scope.def.recordCreator?.(obj, scope.user);
+      return obj;
+    },
+    { dryRun, signal: scope.signal, hooks, retryOnConflict: !pinned, forceAllowCreate: true, managedFields: keepManagedFields },
+  );
+  writeResult(scope, result.created ? 201 : 200, result.obj);
 }

@@ -5,14 +5,16 @@
  * resource's update path (so generation is bumped and the object is validated as a whole).
  */
 import { fieldPath, invalid as invalidField, type FieldError } from '../../../api/validation/index.js';
-import { badRequest, conflict, invalid, notFound, unprocessable, unsupportedMediaType } from '../errors.js';
+import { APPLY_PATCH_MEDIA_TYPE, checkManagerParams, fieldManagerOf, keepManagedFields, managedFieldsToParent, managedFieldsToScale, parseApplyPatch, recordUpdate, runApply } from '../apply/index.js';
+import { badRequest, conflict, invalid, notFound, unprocessable } from '../errors.js';
 import { isRecord, recordAt, type KObject } from '../object.js';
 import { checkObject, fieldValidationOf, mediaTypeOf, readBody } from '../server/body.js';
 import { selectorString } from '../strategies/template.js';
 import type { ApiServices, RequestScope } from './context.js';
 import { readObject } from './decode.js';
 import { dryRunOf, writeResult } from './params.js';
-import { applyPatch, PATCH_MEDIA_TYPES, patchTypeOf, pinsResourceVersion } from './patch.js';
+import { applyPatch, patchTypeOf, pinsResourceVersion } from './patch.js';
+import { apiVersionOf } from '../registry/index.js';
 
 const SCALE = { group: 'autoscaling', version: 'v1', kind: 'Scale', schema: 'autoscaling.v1.Scale' };
 
@@ -41,15 +43,21 @@ function validateScale(scale: KObject): FieldError[] {
   return typeof replicas === 'number' && replicas < 0 ? [invalidField(fieldPath('spec', 'replicas'), replicas, 'must be greater than or equal to 0')] : [];
 }
 
-/** Writes `scale` into the stored object; `pinned`: a resourceVersion in the Scale is a precondition. */
-async function writeScale(scope: RequestScope, produce: (current: KObject) => KObject, pinned: boolean): Promise<void> {
+/**
+ * Writes `scale` into the stored object; `pinned`: a resourceVersion in the Scale is a precondition.
+ * `apply`: the produced Scale carries managedFields (server-side apply) that become the parent's.
+ */
+async function writeScale(scope: RequestScope, produce: (current: KObject) => KObject, pinned: boolean, apply = false): Promise<void> {
   const dryRun = dryRunOf(scope.query, scope.verb === 'patch' ? 'PatchOptions' : 'UpdateOptions');
+  checkManagerParams(scope.query, scope.verb === 'patch' ? 'PatchOptions' : 'UpdateOptions', apply);
+  // The object's managedFields record a scale as an Update of `.spec.replicas` on subresource scale.
+  const managedFields = apply ? keepManagedFields : recordUpdate({ def: scope.def, subresource: 'scale', manager: fieldManagerOf(scope.query, scope.req.headers['user-agent']), now: scope.store.now });
   const result = await scope.store.update(
     scope.namespace,
     scope.name,
     (current) => {
       if (!current) throw notFound(scope.store.gr, scope.name);
-      const scale = produce(scaleOf(current));
+      const scale = produce(apply ? { ...scaleOf(current), metadata: { ...scaleOf(current).metadata, managedFields: managedFieldsToScale(current.metadata.managedFields) } } : scaleOf(current));
       const errs = validateScale(scale);
       if (errs.length > 0) throw invalid('autoscaling', 'Scale', scope.name, errs);
       const rv = scale.metadata.resourceVersion;
@@ -58,9 +66,10 @@ async function writeScale(scope: RequestScope, produce: (current: KObject) => KO
       const spec = isRecord(next.spec) ? next.spec : {};
       spec.replicas = recordAt(scale, 'spec')?.replicas ?? 0;
       next.spec = spec;
+      if (apply) next.metadata.managedFields = managedFieldsToParent(current.metadata.managedFields, scale.metadata.managedFields, apiVersionOf(scope.def));
       return next;
     },
-    { dryRun, signal: scope.signal, hooks: { kind: 'main' }, retryOnConflict: !pinned },
+    { dryRun, signal: scope.signal, hooks: { kind: 'main' }, retryOnConflict: !pinned, managedFields },
   );
   writeResult(scope, 200, scaleOf(result.obj));
 }
@@ -76,7 +85,7 @@ export async function handleScaleUpdate(_services: ApiServices, scope: RequestSc
 }
 
 export async function handleScalePatch(_services: ApiServices, scope: RequestScope): Promise<void> {
-  if (mediaTypeOf(scope.req.headers['content-type']) === 'application/apply-patch+yaml') throw unsupportedMediaType(PATCH_MEDIA_TYPES);
+  if (mediaTypeOf(scope.req.headers['content-type']) === APPLY_PATCH_MEDIA_TYPE) return applyScale(scope);
   const type = patchTypeOf(scope.req.headers['content-type']);
   const validation = fieldValidationOf(scope.query.get('fieldValidation'));
   const body = await readBody(scope.req);
@@ -90,5 +99,25 @@ export async function handleScalePatch(_services: ApiServices, scope: RequestSco
       return obj;
     },
     pinsResourceVersion(type, body),
+  );
+}
+
+/** Server-side apply of a Scale: ownership of `.spec.replicas` moves through the Scale's managedFields. */
+async function applyScale(scope: RequestScope): Promise<void> {
+  const config = parseApplyPatch(await readBody(scope.req));
+  const manager = fieldManagerOf(scope.query, undefined);
+  const force = scope.query.get('force') === 'true';
+  const validation = fieldValidationOf(scope.query.get('fieldValidation'));
+  const pinned = isRecord(config.metadata) && typeof config.metadata.resourceVersion === 'string' && config.metadata.resourceVersion !== '';
+  await writeScale(
+    scope,
+    (scale) => {
+      const merged = runApply({ def: SCALE, config: structuredClone(config), live: scale, namespace: scope.namespace, name: scope.name, subresource: 'scale', manager, force, now: scope.store.now });
+      const { obj, warnings } = checkObject(merged, SCALE, validation, 'patch');
+      scope.warnings.push(...warnings);
+      return obj;
+    },
+    pinned,
+    true,
   );
 }

@@ -33,7 +33,11 @@ export const pods: ResourceDef = {
   verbs: ALL_VERBS,
   subresources: [
     { name: 'binding', kind: core('Binding'), verbs: ['create'] },
+    { name: 'eviction', kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] },
     { name: 'log', kind: core('Pod'), verbs: ['get'] },
+    { name: 'exec', kind: core('PodExecOptions'), verbs: ['get', 'create'] },
+    { name: 'attach', kind: core('PodAttachOptions'), verbs: ['get', 'create'] },
+    { name: 'portforward', kind: core('PodPortForwardOptions'), verbs: ['get', 'create'] },
     status('Pod'),
   ],
   strategy: podStrategy,

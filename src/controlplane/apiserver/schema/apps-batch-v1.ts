@@ -13,6 +13,7 @@ export const APPS_BATCH_MESSAGES: Readonly<Record<string, string>> = {
   'batch.v1.Job': 'metadata=1:meta.v1.ObjectMeta spec=2:batch.v1.JobSpec status=3:batch.v1.JobStatus',
   'batch.v1.CronJob': 'metadata=1:meta.v1.ObjectMeta spec=2:batch.v1.CronJobSpec status=3:batch.v1.CronJobStatus',
   'policy.v1.PodDisruptionBudget': 'metadata=1:meta.v1.ObjectMeta spec=2:policy.v1.PodDisruptionBudgetSpec status=3:policy.v1.PodDisruptionBudgetStatus',
+  'policy.v1.Eviction': 'metadata=1:meta.v1.ObjectMeta deleteOptions=2:meta.v1.DeleteOptions',
   'core.v1.PersistentVolumeClaim': 'metadata=1:meta.v1.ObjectMeta spec=2:core.v1.PersistentVolumeClaimSpec status=3:core.v1.PersistentVolumeClaimStatus',
   'apps.v1.DeploymentSpec': 'replicas=1:int32 selector=2:meta.v1.LabelSelector template=3:core.v1.PodTemplateSpec strategy=4:apps.v1.DeploymentStrategy minReadySeconds=5:int32 revisionHistoryLimit=6:int32 paused=7:bool progressDeadlineSeconds=9:int32',
   'apps.v1.DeploymentStatus': 'observedGeneration=1:int64 replicas=2:int32 updatedReplicas=3:int32 readyReplicas=7:int32 availableReplicas=4:int32 unavailableReplicas=5:int32 terminatingReplicas=9:int32 conditions=6:[]apps.v1.DeploymentCondition collisionCount=8:int32',

@@ -57,6 +57,21 @@ function summarize(body: Buffer): string {
   return body[0] === 0x7b ? `${head.toString('utf8')}${more}` : `${head.toString('hex')}${more}`;
 }
 
+/** go-yaml's texts for the yaml library's error codes where they differ (scanner errors). */
+const GO_YAML_PROBLEMS: Readonly<Record<string, string>> = {
+  BLOCK_AS_IMPLICIT_KEY: 'mapping values are not allowed in this context',
+  TAB_AS_INDENT: 'found character that cannot start any token',
+};
+
+/** A YAML syntax error as go-yaml words it: `yaml: line 4: mapping values are not allowed in this context`. */
+function goYamlError(err: unknown): string {
+  const e = err as { code?: unknown; linePos?: { line: number }[]; message?: unknown };
+  const text = typeof e.message === 'string' ? (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '') : String(err);
+  const problem = (typeof e.code === 'string' ? GO_YAML_PROBLEMS[e.code] : undefined) ?? text;
+  const line = e.linePos?.[0]?.line;
+  return `yaml: ${line === undefined ? '' : `line ${line}: `}${problem}`;
+}
+
 const TYPE_META_STRUCT = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
 
 /**
@@ -70,7 +85,7 @@ export function parseObjectText(body: Buffer, format: 'json' | 'yaml', kind: str
     try {
       value = parseYaml(body.toString('utf8'));
     } catch (err) {
-      throw unrecognized(`error converting YAML to JSON: yaml: ${(err as Error).message.split('\n')[0] ?? ''}`);
+      throw unrecognized(`error converting YAML to JSON: ${goYamlError(err)}`);
     }
   } else {
     try {

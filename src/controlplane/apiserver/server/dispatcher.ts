@@ -4,9 +4,12 @@
  * a 500 that is logged), and logs one line per request (verb, resource, code, latency). It holds
  * no state of its own; handlers do the work.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Status } from '../../../api/index.js';
 import { authenticate, forbiddenMessage, type Authenticator, type Authorizer, type AuthzAttributes } from '../auth/index.js';
-import { ApiError, failure, internalError, methodNotAllowed, notAcceptable, pathNotFound, unauthorized } from '../errors.js';
+import { ApiError, badRequest, failure, internalError, methodNotAllowed, notAcceptable, pathNotFound, unauthorized } from '../errors.js';
+import { CONNECT_SUBRESOURCES, handleConnect } from '../handlers/connect.js';
 import type { ApiServices, RequestScope } from '../handlers/context.js';
 import { handleDelete, handleDeleteCollection } from '../handlers/delete.js';
 import { DISCOVERY_V2_CONTENT_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions } from '../handlers/discovery.js';
@@ -38,6 +41,69 @@ function authzAttributes(info: RequestInfo, user: AuthzAttributes['user'], metho
     return { user, verb: info.verb, resource: { group: info.group, resource: info.resource, subresource: info.subresource, namespace: info.namespace, name: info.name } };
   }
   return { user, verb: method === 'GET' || method === 'HEAD' ? 'get' : method.toLowerCase(), path };
+}
+
+/** Authenticates and authorizes a request; throws 401/403 as upstream words them. */
+function admit(opts: DispatcherOptions, req: IncomingMessage, info: RequestInfo, url: URL): AuthzAttributes['user'] {
+  const user = authenticate(opts.authenticators, req);
+  if (user === 'invalid') throw unauthorized();
+  const attrs = authzAttributes(info, user, req.method ?? 'GET', url.pathname);
+  const decision = opts.authorizer.authorize(attrs);
+  if (!decision.allowed) {
+    const status = failure(403, 'Forbidden', forbiddenMessage(attrs), attrs.resource ? { ...(attrs.resource.name ? { name: attrs.resource.name } : {}), ...(attrs.resource.group ? { group: attrs.resource.group } : {}), kind: attrs.resource.resource } : {});
+    throw new ApiError(status);
+  }
+  return user;
+}
+
+/** A Status answer written straight onto a socket whose upgrade is refused. */
+function refuseUpgrade(socket: Duplex, status: Status): void {
+  if (socket.destroyed) return;
+  const body = JSON.stringify(status);
+  const code = status.code ?? 500;
+  socket.end(`HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/**
+ * HTTP upgrades (WebSocket or SPDY): only the connect subresources of pods take them. Same
+ * authentication, authorization and request log as the dispatcher; errors before the upgrade is
+ * answered become a Status response on the socket.
+ */
+export function createUpgradeDispatcher(opts: DispatcherOptions): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  const { services } = opts;
+  const logger = services.logger;
+  return (req, socket, head) => {
+    const started = performance.now();
+    const ac = new AbortController();
+    socket.on('close', () => ac.abort());
+    socket.on('error', () => socket.destroy());
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      url = new URL('http://localhost/');
+    }
+    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    let code = 101;
+    const serve = async (): Promise<void> => {
+      if (info.kind !== 'resource' || info.group !== '' || info.resource !== 'pods' || !CONNECT_SUBRESOURCES.has(info.subresource) || info.name === '') throw badRequest('the server does not allow upgrades of this request');
+      admit(opts, req, info, url);
+      await handleConnect(services, { namespace: info.namespace, name: info.name, subresource: info.subresource, query: url.searchParams }, req, socket, head, ac.signal);
+    };
+    serve()
+      .catch((err: unknown) => {
+        const status = err instanceof ApiError ? err.status : internalError(err).status;
+        if (!(err instanceof ApiError)) logger.error({ err, path: url.pathname }, 'upgrade failed');
+        code = status.code ?? 500;
+        refuseUpgrade(socket, status);
+      })
+      .finally(() => {
+        const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+        const fields = info.kind === 'resource' ? { verb: info.verb, resource: info.resource, subresource: info.subresource || undefined, namespace: info.namespace || undefined, name: info.name || undefined } : { verb: req.method, path: url.pathname };
+        logger.info({ ...fields, code, latencyMs, upgrade: req.headers.upgrade }, 'request');
+        services.metrics.observe('CONNECT', info.kind === 'resource' ? info.resource : '', code, latencyMs / 1000);
+      });
+  };
 }
 
 export function createDispatcher(opts: DispatcherOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -97,6 +163,7 @@ export function createDispatcher(opts: DispatcherOptions): (req: IncomingMessage
       subresource: info.subresource,
       verb: info.verb,
     };
+    if (CONNECT_SUBRESOURCES.has(info.subresource)) throw badRequest('Upgrade request required');
     if (info.subresource === 'scale') {
       if (info.verb === 'get') return handleScaleGet(services, scope);
       if (info.verb === 'update') return handleScaleUpdate(services, scope);
@@ -124,14 +191,7 @@ export function createDispatcher(opts: DispatcherOptions): (req: IncomingMessage
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse, info: RequestInfo, url: URL, signal: AbortSignal): Promise<string> {
-    const user = authenticate(opts.authenticators, req);
-    if (user === 'invalid') throw unauthorized();
-    const attrs = authzAttributes(info, user, req.method ?? 'GET', url.pathname);
-    const decision = opts.authorizer.authorize(attrs);
-    if (!decision.allowed) {
-      const status = failure(403, 'Forbidden', forbiddenMessage(attrs), attrs.resource ? { ...(attrs.resource.name ? { name: attrs.resource.name } : {}), ...(attrs.resource.group ? { group: attrs.resource.group } : {}), kind: attrs.resource.resource } : {});
-      throw new ApiError(status);
-    }
+    const user = admit(opts, req, info, url);
     switch (info.kind) {
       case 'badMethod':
         throw methodNotAllowed();
@@ -153,7 +213,11 @@ export function createDispatcher(opts: DispatcherOptions): (req: IncomingMessage
   return (req, res) => {
     const started = performance.now();
     const ac = new AbortController();
-    res.on('close', () => ac.abort());
+    // Only a client gone before the answer was complete aborts the request (an abort builds a
+    // DOMException with a stack: too costly to do after every answered request).
+    res.on('close', () => {
+      if (!res.writableFinished) ac.abort();
+    });
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');

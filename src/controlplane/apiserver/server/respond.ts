@@ -28,6 +28,14 @@ export function writeObject(res: ServerResponse, code: number, body: unknown, op
   res.end(opts.head ? undefined : data);
 }
 
+/** Writes JSON text that is already encoded (large lists), as `writeObject` would write it. */
+export function writeJsonText(res: ServerResponse, code: number, json: string, head = false): void {
+  res.statusCode = code;
+  res.setHeader('Content-Type', JSON_TYPE);
+  res.setHeader('Content-Length', Buffer.byteLength(json, 'utf8') + 1);
+  res.end(head ? undefined : `${json}\n`);
+}
+
 export function writeStatus(res: ServerResponse, status: Status): void {
   if (res.headersSent) {
     res.end();

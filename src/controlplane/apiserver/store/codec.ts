@@ -20,6 +20,22 @@ export function decodeKv(kv: KeyValue, resourceVersion: number = kv.modRevision)
   return obj;
 }
 
+/** A stored object whose text starts with apiVersion, kind and metadata, as `encodeObject` writes it. */
+const LIST_ITEM_HEAD = /^\{"apiVersion":"[^"\\]*","kind":"[^"\\]*","metadata":\{/;
+
+/**
+ * The JSON text of `kv` as a list item (no apiVersion and kind; `metadata.resourceVersion` = its
+ * modRevision), spliced from the stored text without parsing it: lists of thousands of objects
+ * are mostly decode and encode otherwise. Undefined when the stored text does not have the
+ * expected shape (then decode and encode it); the caller checks the value is JSON it wrote.
+ */
+export function listItemText(kv: KeyValue): string | undefined {
+  const head = LIST_ITEM_HEAD.exec(kv.value);
+  if (!head || kv.value.includes('"resourceVersion":')) return undefined;
+  const rest = kv.value.slice(head[0].length);
+  return `{"metadata":{"resourceVersion":"${kv.modRevision}"${rest.startsWith('}') ? '' : ','}${rest}`;
+}
+
 /** The stored form of an object (its resourceVersion left out). */
 export function encodeObject(obj: KObject): string {
   const { resourceVersion: _rv, ...meta } = obj.metadata;

@@ -34,15 +34,17 @@ export interface DeleteOutcome {
 
 const MAX_ATTEMPTS = 16;
 
+/** Upstream `rest.BeforeDelete`: its Conflict names the kind, not the resource (`on Pod "x"`). */
 function checkPreconditions(store: RestStore, obj: KObject, opts: DeleteOptions): void {
   const name = obj.metadata.name ?? '';
+  const gk = { group: store.def.group, resource: store.def.kind };
   const uid = opts.preconditions?.uid;
   if (uid !== undefined && uid !== obj.metadata.uid) {
-    throw conflict(store.gr, name, `the UID in the precondition (${uid}) does not match the UID in record (${obj.metadata.uid ?? ''}). The object might have been deleted and then recreated`);
+    throw conflict(gk, name, `the UID in the precondition (${uid}) does not match the UID in record (${obj.metadata.uid ?? ''}). The object might have been deleted and then recreated`);
   }
   const rv = opts.preconditions?.resourceVersion;
   if (rv !== undefined && rv !== obj.metadata.resourceVersion) {
-    throw conflict(store.gr, name, `the ResourceVersion in the precondition (${rv}) does not match the ResourceVersion in record (${obj.metadata.resourceVersion ?? ''}). The object might have been modified`);
+    throw conflict(gk, name, `the ResourceVersion in the precondition (${rv}) does not match the ResourceVersion in record (${obj.metadata.resourceVersion ?? ''}). The object might have been modified`);
   }
 }
 

@@ -13,7 +13,7 @@ import { badRequest, resourceExpired, tooLargeResourceVersion } from '../errors.
 import type { KObject } from '../object.js';
 import { EVERY_FIELD, type FieldSelector } from '../selectors/fields.js';
 import { EVERYTHING, type LabelSelector } from '../selectors/labels.js';
-import { parseResourceVersion, storageToApiError } from './codec.js';
+import { listItemText, parseResourceVersion, storageToApiError } from './codec.js';
 import { CONTINUE_EXPIRED, ContinueTokenError, decodeContinue, encodeContinue } from './continue.js';
 import type { RestStore } from './rest-store.js';
 
@@ -25,14 +25,28 @@ export interface ListOptions {
   continue?: string;
   resourceVersion?: string;
   resourceVersionMatch?: string;
+  /**
+   * Answer the items as JSON texts of list items (`texts`, without apiVersion and kind) instead
+   * of objects: spliced from storage without a decode when nothing needs the objects.
+   */
+  asText?: boolean;
   signal?: AbortSignal;
 }
 
 export interface ListResult {
+  /** The matching objects; empty when `asText` was asked (see `texts`). */
   items: KObject[];
+  /** With `asText`: the matching objects as list-item JSON texts, in order. */
+  texts?: string[];
   /** The revision the list is consistent at. */
   resourceVersion: string;
   continue?: string;
+}
+
+/** An object as list items carry it: without apiVersion and kind, as upstream's lists. */
+export function asListItem(obj: KObject): KObject {
+  const { apiVersion: _a, kind: _k, ...rest } = obj;
+  return rest as KObject;
 }
 
 /** Whether `obj` passes both selectors; field values come from the kind's selectable fields. */
@@ -88,8 +102,13 @@ export async function listObjects(store: RestStore, namespace: string, opts: Lis
   }
 
   const items: KObject[] = [];
+  const texts: string[] | undefined = opts.asText ? [] : undefined;
+  // Stored text is only spliced when no selector and no storage-form conversion needs the object.
+  const splice = texts !== undefined && labels.empty && fields.empty && !store.def.storageForm;
+  const count = (): number => (texts ? texts.length : items.length);
+  const result = (extra: { continue?: string } = {}): ListResult => ({ items, ...(texts ? { texts } : {}), resourceVersion: String(revision), ...extra });
   for (;;) {
-    const want = limit > 0 ? Math.max(limit - items.length, labels.empty && fields.empty ? 0 : READ_CHUNK) : 0;
+    const want = limit > 0 ? Math.max(limit - count(), labels.empty && fields.empty ? 0 : READ_CHUNK) : 0;
     let page;
     try {
       page = await store.backend.list(prefix, { revision, startKey, ...(want > 0 ? { limit: want } : {}), signal: opts.signal });
@@ -100,15 +119,20 @@ export async function listObjects(store: RestStore, namespace: string, opts: Lis
     revision = page.revision;
     for (let i = 0; i < page.kvs.length; i++) {
       const kv = page.kvs[i] as KeyValue;
-      const obj = store.decode(kv);
-      if (!matchesSelectors(store, obj, labels, fields)) continue;
-      items.push(obj);
-      if (limit > 0 && items.length >= limit) {
+      const text = splice ? listItemText(kv) : undefined;
+      if (text !== undefined) texts?.push(text);
+      else {
+        const obj = store.decode(kv);
+        if (!matchesSelectors(store, obj, labels, fields)) continue;
+        if (texts) texts.push(JSON.stringify(asListItem(obj)));
+        else items.push(obj);
+      }
+      if (limit > 0 && count() >= limit) {
         const more = i < page.kvs.length - 1 || page.more;
-        return { items, resourceVersion: String(revision), ...(more ? { continue: encodeContinue(`${kv.key}\u0000`, prefix, revision) } : {}) };
+        return result(more ? { continue: encodeContinue(`${kv.key}\u0000`, prefix, revision) } : {});
       }
     }
-    if (!page.more || page.nextKey === undefined) return { items, resourceVersion: String(revision) };
+    if (!page.more || page.nextKey === undefined) return result();
     startKey = page.nextKey;
   }
 }

@@ -139,7 +139,7 @@ describe('deletion', () => {
     const { store } = testStore(configmaps);
     const c = await store.create('default', configMap('p'));
     const err = await rejects(deleteObject(store, 'default', 'p', { preconditions: { uid: 'other' } }));
-    expect(err.message).toBe(`Operation cannot be fulfilled on configmaps "p": the UID in the precondition (other) does not match the UID in record (${c.metadata.uid ?? ''}). The object might have been deleted and then recreated`);
+    expect(err.message).toBe(`Operation cannot be fulfilled on ConfigMap "p": the UID in the precondition (other) does not match the UID in record (${c.metadata.uid ?? ''}). The object might have been deleted and then recreated`);
     expect((await deleteObject(store, 'default', 'p', { dryRun: true })).deleted).toBe(true);
     await store.get('default', 'p');
     const fg = await deleteObject(store, 'default', 'p', { propagationPolicy: 'Foreground' });

@@ -9,7 +9,7 @@
  * retried from a fresh read unless the caller pinned a resourceVersion (then it is a 409).
  */
 import { randomUUID } from 'node:crypto';
-import { formatTime } from '../../../api/index.js';
+import { formatTime, type ManagedFieldsEntry } from '../../../api/index.js';
 import { isAlreadyExists, isConflict, isNotFound, type Backend, type KeyValue } from '../../storage/index.js';
 import { alreadyExists, badRequest, conflict, invalid, isApiError, notFound, type GroupResource } from '../errors.js';
 import { cloneJson, jsonEqual, metaOf, type KObject } from '../object.js';
@@ -27,7 +27,15 @@ export interface StoreDeps {
 export interface WriteOptions {
   dryRun?: boolean;
   signal?: AbortSignal;
+  /**
+   * Sets `next.metadata.managedFields` of a write after the strategy prepared the object and before
+   * validation (`current` is null on create; `requested` is what the body carried). Without it,
+   * creates store none and updates keep the stored ones.
+   */
+  managedFields?: ManagedFieldsHook;
 }
+
+export type ManagedFieldsHook = (next: KObject, current: KObject | null, requested: ManagedFieldsEntry[] | undefined) => void;
 
 /** Which hooks an update runs: the main resource's strategy, or a subresource's (status, finalize). */
 export type UpdateHooks = { kind: 'main' } | { kind: 'subresource'; strategy: StatusStrategy };
@@ -39,6 +47,8 @@ export interface UpdateOptions extends WriteOptions {
    * Default true.
    */
   retryOnConflict?: boolean;
+  /** Create a missing object even for kinds that do not allow create-on-update (server-side apply). */
+  forceAllowCreate?: boolean;
 }
 
 /** Produces the new object from the stored one (null when missing); may throw ApiErrors. */
@@ -107,9 +117,11 @@ export class RestStore {
     const meta = metaOf(obj);
     if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
     const generated = !meta.name && !!meta.generateName;
+    const requested = meta.managedFields;
     for (let attempt = 1; ; attempt++) {
       if (generated) meta.name = generateName(meta.generateName ?? '');
       this.prepareCreate(obj, namespace);
+      opts.managedFields?.(obj, null, requested);
       const errs = this.def.strategy.validate(obj);
       if (errs.length > 0) throw invalid(this.def.group, this.def.kind, meta.name ?? '', errs);
       if (opts.dryRun) return obj;
@@ -154,7 +166,7 @@ export class RestStore {
     for (let attempt = 1; ; attempt++) {
       const { kv } = await this.backend.get(key, { signal: opts.signal }).catch(rethrow);
       if (!kv) {
-        if (hooks.kind !== 'main' || !this.def.allowCreateOnUpdate) throw notFound(this.gr, name);
+        if (hooks.kind !== 'main' || !(this.def.allowCreateOnUpdate || opts.forceAllowCreate)) throw notFound(this.gr, name);
         const body = await produce(null);
         delete metaOf(body).resourceVersion;
         try {
@@ -169,7 +181,9 @@ export class RestStore {
       const meta = metaOf(next);
       if (meta.resourceVersion && meta.resourceVersion !== current.metadata.resourceVersion) throw conflict(this.gr, name);
       meta.resourceVersion = current.metadata.resourceVersion;
+      const requested = meta.managedFields;
       this.prepareUpdate(next, current, namespace, hooks);
+      opts.managedFields?.(next, current, requested);
       const errs = hooks.kind === 'main' ? this.def.strategy.validateUpdate(next, current) : hooks.strategy.validateUpdate(next, current);
       if (errs.length > 0) throw invalid(this.def.group, this.def.kind, name, errs);
       if (jsonEqual(next, current)) return { obj: current, created: false };
