@@ -205,7 +205,13 @@ describe('@kubernetes/client-node against the tskube API server', () => {
 
       // 2. Restart: same port, same SQLite file. The informer reconnects and keeps its resourceVersion.
       const rvBefore = rvOf(informer);
+      // The server ends open watches cleanly when it stops (the chunked stream is terminated, not cut).
+      let connected: () => void = () => undefined;
+      const headers = new Promise<void>((r) => (connected = r));
+      const open = rawWatch(`/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rvBefore}`, connected);
+      await headers;
       await server?.close();
+      expect(await open).toEqual({ status: 200, contentType: 'application/json', body: '' });
       await backend?.close();
       server = undefined;
       backend = undefined;
@@ -280,13 +286,14 @@ function rvOf(informer: Informer<V1Pod>): string {
 }
 
 /** A watch request as client-node's informer sends it (Accept: any), read until the server ends it. */
-async function rawWatch(path: string): Promise<{ status: number; contentType: string; body: string }> {
+async function rawWatch(path: string, onHeaders: () => void = () => undefined): Promise<{ status: number; contentType: string; body: string }> {
   const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
     const req = request(
       new URL(`https://127.0.0.1:${port}${path}`),
       { ca: tls?.caPem, cert: adminCert.certPem, key: adminCert.keyPem, headers: { Accept: '*/*' }, timeout: 30_000 },
       (res) => {
+        onHeaders();
         let body = '';
         res.on('data', (d: Buffer) => (body += d.toString()));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type']), body }));

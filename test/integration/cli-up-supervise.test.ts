@@ -92,5 +92,9 @@ describe('tskube up supervising containerd', () => {
     // It runs on the restarted containerd, which still is the only one.
     expect(await containerdPids(configPath)).toEqual([after]);
     expect(await nodeReady()).toBe(true);
+    // tskube up wires the API server to its kubelet: logs and exec go through.
+    expect(await waitFor('logs', async () => (await kubectl(['logs', 'after-restart'])).stdout === 'up-again', 30_000)).toBe(true);
+    const exec = await kubectl(['exec', 'after-restart', '--', 'sh', '-c', 'echo from-exec; exit 7']);
+    expect([exec.exitCode, exec.stdout]).toEqual([7, 'from-exec']);
   });
 });

@@ -175,19 +175,15 @@ describe('the node agent across API server and kubelet outages', () => {
     expect(records.length, lines.join('\n').slice(-3000)).toBeLessThan(400);
 
     server = await startServer(dir, port);
-    const back = Date.now();
     await nodeReady();
-    console.log('TIMING nodeReady', Date.now() - back, 'records', records.length);
     const l0 = await lease();
     await leaseRenewedAfter(l0.renewTime ?? new Date(0).toISOString());
 
     // What changed while the server was away reaches it.
     await waitPhase('short', 'Succeeded');
-    console.log('TIMING short Succeeded', Date.now() - back);
     // New work is picked up from the re-established watch.
     await apply('after', ['sleep', '3600']);
     await waitPhase('after', 'Running');
-    console.log('TIMING after Running', Date.now() - back);
     // Graceful deletion of an old pod completes: containers stopped, the pod gone from the API.
     const del = await kubectl(['delete', 'pod', 'steady-a', '--timeout=90s']);
     expect(del.stdout, del.stderr).toBe('pod "steady-a" deleted');

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FLAG_FIN, RstStatus, SpdySession } from '../spdy/index.js';
-import { connectToPeer, startTestPeer, type TestPeer } from '../spdy/test-peer.js';
+import { connectToPeer, startTestPeer, type TestPeer } from '../spdy/testing/peer.js';
 import { parsePorts, parseStreamOptions, StreamOptionsError } from './options.js';
 import { spdyRemoteCommand } from './spdy-command.js';
 import { exitCodeOf, exitCodeStatus, statusFromError } from './status.js';

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FLAG_FIN, RstStatus, SETTINGS_INITIAL_WINDOW_SIZE } from './frames.js';
 import { DEFAULT_WINDOW_SIZE, SpdySession, SpdyStreamResetError, type SpdySessionOptions } from './session.js';
-import { connectToPeer, startTestPeer, type TestPeer } from './test-peer.js';
+import { connectToPeer, startTestPeer, type TestPeer } from './testing/peer.js';
 
 function readAll(stream: Readable): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -4,8 +4,8 @@
  * any frame back.
  */
 import net from 'node:net';
-import { HeaderCodec } from './compression.js';
-import { decodeFrames, encodeFrame, type Frame, type SpdyHeaders } from './frames.js';
+import { HeaderCodec } from '../compression.js';
+import { decodeFrames, encodeFrame, type Frame, type SpdyHeaders } from '../frames.js';
 
 export type ReceivedFrame = Frame & { headers?: SpdyHeaders };
 
