@@ -65,6 +65,18 @@ describe('kubectl logs, exec, cp and port-forward', () => {
     expect(health.stdout).toBe('ok');
   });
 
+  it('nodes/proxy reaches the kubelet API: stats summary, metrics, pods', async () => {
+    const summary = JSON.parse((await kubectl(['get', '--raw', '/api/v1/nodes/node1/proxy/stats/summary'])).stdout) as { node: { nodeName: string }; pods: { podRef: { name: string } }[] };
+    expect(summary.node.nodeName).toBe('node1');
+    expect(summary.pods.map((p) => p.podRef.name)).toContain('web');
+    const metrics = (await kubectl(['get', '--raw', '/api/v1/nodes/node1/proxy/metrics'])).stdout;
+    expect(metrics).toMatch(/^kubelet_running_pods \d+$/m);
+    const pods = JSON.parse((await kubectl(['get', '--raw', '/api/v1/nodes/node1/proxy/pods'])).stdout) as { kind: string };
+    expect(pods.kind).toBe('PodList');
+    const unknown = await kubectl(['get', '--raw', '/api/v1/nodes/nope/proxy/pods']);
+    expect(unknown.stderr).toBe('Error from server (NotFound): nodes "nope" not found');
+  });
+
   it('kubectl logs, --tail, -f, and --previous after a crash', async () => {
     await runPod('talker', `  containers:\n  - name: app\n    image: ${image}\n    command: ["sh", "-c", "echo one; echo two; echo three; sleep 2; echo four; sleep 3600"]\n`);
     await running('talker');

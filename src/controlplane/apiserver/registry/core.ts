@@ -95,7 +95,7 @@ export const nodes: ResourceDef = {
   categories: [],
   namespaced: false,
   verbs: ALL_VERBS,
-  subresources: [status('Node')],
+  subresources: [status('Node'), { name: 'proxy', kind: core('Node'), verbs: ['get', 'create', 'update', 'patch', 'delete'] }],
   strategy: nodeStrategy,
   statusStrategy: genericStatusStrategy(),
   table: nodePrinter,

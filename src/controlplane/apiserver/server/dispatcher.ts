@@ -13,6 +13,7 @@ import { CONNECT_SUBRESOURCES, handleConnect } from '../handlers/connect.js';
 import type { ApiServices, RequestScope } from '../handlers/context.js';
 import { handleDelete, handleDeleteCollection } from '../handlers/delete.js';
 import { DISCOVERY_V2_CONTENT_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions } from '../handlers/discovery.js';
+import { handleNodeProxy } from '../handlers/node-proxy.js';
 import { handleNonResource } from '../handlers/nonresource.js';
 import { handlePatch } from '../handlers/patch.js';
 import { handleGet, handleList } from '../handlers/read.js';
@@ -163,7 +164,8 @@ export function createDispatcher(opts: DispatcherOptions): (req: IncomingMessage
       subresource: info.subresource,
       verb: info.verb,
     };
-    if (CONNECT_SUBRESOURCES.has(info.subresource)) throw badRequest('Upgrade request required');
+    if (info.group === '' && info.resource === 'pods' && CONNECT_SUBRESOURCES.has(info.subresource)) throw badRequest('Upgrade request required');
+    if (info.group === '' && info.resource === 'nodes' && info.subresource === 'proxy') return handleNodeProxy(services, scope, info.proxyPath ?? '/');
     if (info.subresource === 'scale') {
       if (info.verb === 'get') return handleScaleGet(services, scope);
       if (info.verb === 'update') return handleScaleUpdate(services, scope);

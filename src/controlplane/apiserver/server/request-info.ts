@@ -24,6 +24,8 @@ export type RequestInfo =
       name: string;
       subresource: string;
       verb: ResourceVerb;
+      /** For `proxy` subresources, the path after it (`/stats/summary`), as upstream's `Parts`. */
+      proxyPath?: string;
     }
   | { kind: 'nonResource'; path: string }
   /** A method the API does not serve. */
@@ -73,6 +75,14 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
     namespace = rest[1] ?? '';
     if (rest.length > 2 && !NAMESPACE_SUBRESOURCES.has(rest[2] ?? '')) rest = rest.slice(2);
   }
+  // `nodes/<name>/proxy/<path...>`: the rest is the path on the node.
+  let proxyPath: string | undefined;
+  if (rest.length > 3 && rest[2] === 'proxy') {
+    proxyPath = `/${rest.slice(3).map(encodeURIComponent).join('/')}`;
+    rest = rest.slice(0, 3);
+  } else if (rest[2] === 'proxy') {
+    proxyPath = '/';
+  }
   if (rest.length > 3 || rest.length === 0) return { kind: 'unknown' };
   const [resource = '', name = '', subresource = ''] = rest;
   if (resource === 'namespaces') namespace = '';
@@ -98,5 +108,5 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
     default:
       return { kind: 'badMethod' };
   }
-  return { kind: 'resource', group, version, namespace, resource, name, subresource, verb };
+  return { kind: 'resource', group, version, namespace, resource, name, subresource, verb, ...(proxyPath === undefined ? {} : { proxyPath }) };
 }

@@ -21,6 +21,9 @@ describe('request info', () => {
     ['GET', '/api/v1/watch/namespaces/ns/pods', {}, { resource: 'pods', namespace: 'ns', verb: 'watch' }],
     ['GET', '/healthz', {}, { kind: 'nonResource', path: '/healthz' }],
     ['OPTIONS', '/api/v1/pods', {}, { kind: 'badMethod' }],
+    ['GET', '/api/v1/nodes/n1/proxy/stats/summary', {}, { resource: 'nodes', name: 'n1', subresource: 'proxy', proxyPath: '/stats/summary', verb: 'get' }],
+    ['GET', '/api/v1/nodes/n1/proxy', {}, { resource: 'nodes', name: 'n1', subresource: 'proxy', proxyPath: '/' }],
+    ['GET', '/api/v1/namespaces/ns/pods/web/status/extra', {}, { kind: 'unknown' }],
   ])('%s %s', (method, path, query, want) => {
     expect(parseRequestInfo(method, path, q(new URLSearchParams(query as Record<string, string>).toString()))).toMatchObject(want);
   });
