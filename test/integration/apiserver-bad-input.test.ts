@@ -161,7 +161,14 @@ describe('malformed bodies', () => {
       await refused('POST', PODS, { body: nested, contentType: 'application/yaml' }),
       400,
       'BadRequest',
-      `the object provided is unrecognized (must be of type Pod): error converting YAML to JSON: yaml: line 4: mapping values are not allowed in this context (${summary(nested)})`,
+      `the object provided is unrecognized (must be of type Pod): error converting YAML to JSON: yaml: line 5: mapping values are not allowed in this context (${summary(nested)})`,
+    );
+    const inline = 'apiVersion: v1\nkind: Pod\nmetadata: name: x\n';
+    expectStatus(
+      await refused('POST', PODS, { body: inline, contentType: 'application/yaml' }),
+      400,
+      'BadRequest',
+      `the object provided is unrecognized (must be of type Pod): error converting YAML to JSON: yaml: line 3: mapping values are not allowed in this context (${summary(inline)})`,
     );
     const tabbed = 'apiVersion: v1\nkind: Pod\nmetadata:\n\tname: x\n';
     expectStatus(

@@ -177,7 +177,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         // Watches served by the fan-outs end their responses cleanly (as upstream's do on
         // shutdown, so clients re-watch instead of seeing a broken stream); once they have,
         // idle connections are closed; whatever is still busy after a grace period is cut.
-        for (const s of sockets) s.destroy();
+        await new Promise((r) => setTimeout(r, 20));
         server.closeIdleConnections();
         const grace = setTimeout(() => {
           for (const s of sockets) s.destroy();

@@ -63,12 +63,24 @@ const GO_YAML_PROBLEMS: Readonly<Record<string, string>> = {
   TAB_AS_INDENT: 'found character that cannot start any token',
 };
 
-/** A YAML syntax error as go-yaml words it: `yaml: line 4: mapping values are not allowed in this context`. */
-function goYamlError(err: unknown): string {
-  const e = err as { code?: unknown; linePos?: { line: number }[]; message?: unknown };
+/**
+ * A YAML syntax error as go-yaml words it: `yaml: line 5: mapping values are not allowed in this
+ * context`. go-yaml reports scanner errors at the offending character: for a nested mapping that
+ * is the `:` (the yaml library points at the start of the would-be key, maybe a line earlier).
+ */
+function goYamlError(err: unknown, source: string): string {
+  const e = err as { code?: unknown; pos?: number[]; linePos?: { line: number }[]; message?: unknown };
   const text = typeof e.message === 'string' ? (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '') : String(err);
-  const problem = (typeof e.code === 'string' ? GO_YAML_PROBLEMS[e.code] : undefined) ?? text;
-  const line = e.linePos?.[0]?.line;
+  const code = typeof e.code === 'string' ? e.code : '';
+  const problem = GO_YAML_PROBLEMS[code] ?? text;
+  let line = e.linePos?.[0]?.line;
+  const start = e.pos?.[0];
+  if (code === 'BLOCK_AS_IMPLICIT_KEY' && start !== undefined) {
+    const colon = /:(?=[ \t\r\n]|$)/g;
+    colon.lastIndex = start;
+    const at = colon.exec(source)?.index;
+    if (at !== undefined) line = source.slice(0, at).split('\n').length;
+  }
   return `yaml: ${line === undefined ? '' : `line ${line}: `}${problem}`;
 }
 
@@ -82,10 +94,11 @@ export function parseObjectText(body: Buffer, format: 'json' | 'yaml', kind: str
   const unrecognized = (why: string): ApiError => badRequest(`the object provided is unrecognized (must be of type ${kind}): ${why} (${summarize(body)})`);
   let value: unknown;
   if (format === 'yaml') {
+    const source = body.toString('utf8');
     try {
-      value = parseYaml(body.toString('utf8'));
+      value = parseYaml(source);
     } catch (err) {
-      throw unrecognized(`error converting YAML to JSON: ${goYamlError(err)}`);
+      throw unrecognized(`error converting YAML to JSON: ${goYamlError(err, source)}`);
     }
   } else {
     try {
