@@ -57,6 +57,14 @@ const INLINE_FIELDS = new Set([
   'core.v1.EphemeralContainer.ephemeralContainerCommon',
   'core.v1.Probe.handler',
   'core.v1.PersistentVolumeSpec.persistentVolumeSource',
+  // `LocalObjectReference` embedded for its `name`: configMap volumes, projections, key refs, envFrom.
+  'core.v1.ConfigMapVolumeSource.localObjectReference',
+  'core.v1.ConfigMapProjection.localObjectReference',
+  'core.v1.SecretProjection.localObjectReference',
+  'core.v1.ConfigMapEnvSource.localObjectReference',
+  'core.v1.SecretEnvSource.localObjectReference',
+  'core.v1.ConfigMapKeySelector.localObjectReference',
+  'core.v1.SecretKeySelector.localObjectReference',
 ]);
 
 let table: Map<string, MessageSchema> | undefined;

@@ -12,6 +12,24 @@ describe('schema', () => {
     expect(messageSchema('core.v1.PersistentVolumeSpec')?.fields.has('hostPath')).toBe(true);
   });
 
+  it('inlines LocalObjectReference: configMap volumes, key refs and envFrom take a name', () => {
+    const pod = {
+      metadata: { name: 'p' },
+      spec: {
+        volumes: [{ name: 'c', configMap: { name: 'cm', items: [{ key: 'k', path: 'p' }] } }, { name: 'pr', projected: { sources: [{ configMap: { name: 'cm' } }, { secret: { name: 's' } }] } }],
+        containers: [
+          {
+            name: 'a',
+            image: 'b',
+            env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }, { name: 'Y', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k', optional: true } } }],
+            envFrom: [{ configMapRef: { name: 'cm' } }, { secretRef: { name: 's' }, prefix: 'S_' }],
+          },
+        ],
+      },
+    };
+    expect(decodeWithSchema(pod, 'core.v1.Pod').unknownFields).toEqual([]);
+  });
+
   it('knows the workload kinds: strict decoding finds unknown fields deep in a Deployment', () => {
     const body = {
       apiVersion: 'apps/v1',
