@@ -114,6 +114,8 @@ export async function listObjects(store: RestStore, namespace: string, opts: Lis
       page = await store.backend.list(prefix, { revision, startKey, ...(want > 0 ? { limit: want } : {}), signal: opts.signal });
     } catch (err) {
       if (opts.continue && isCompacted(err)) throw expiredContinue(prefix, startKey);
+      // Upstream's etcd3 store words a list at a compacted revision apart from a watch's.
+      if (isCompacted(err)) throw resourceExpired(LIST_EXPIRED);
       throw storageToApiError(err);
     }
     revision = page.revision;
@@ -136,6 +138,8 @@ export async function listObjects(store: RestStore, namespace: string, opts: Lis
     startKey = page.nextKey;
   }
 }
+
+const LIST_EXPIRED = 'The resourceVersion for the provided list is too old.';
 
 /** Upstream's 410 for a compacted continue token; it carries a token to go on inconsistently. */
 function expiredContinue(prefix: string, startKey: string | undefined): Error {

@@ -178,4 +178,14 @@ describe('lists', () => {
     expect(err.message).toMatch(/^The provided continue parameter is too old to display a consistent list result/);
     expect((await rejects(listObjects(store, 'default', { continue: 'garbage!' }))).code).toBe(400);
   });
+
+  it('answers 410 with the list wording for an exact resourceVersion that is compacted', async () => {
+    const { store, backend } = testStore(configmaps);
+    await store.create('default', configMap('a'));
+    const old = (await listObjects(store, 'default', {})).resourceVersion;
+    await store.create('default', configMap('b'));
+    await backend.compact(await backend.currentRevision());
+    const err = await rejects(listObjects(store, 'default', { resourceVersion: old, resourceVersionMatch: 'Exact' }));
+    expect([err.code, err.reason, err.message]).toEqual([410, 'Expired', 'The resourceVersion for the provided list is too old.']);
+  });
 });
