@@ -82,6 +82,9 @@ function buildServices(opts: ApiServerOptions, logger: Logger): { services: ApiS
     stores.set(def, store);
     if (!def.virtual) fanouts.set(def, new WatchFanout({ backend: opts.backend, prefix: store.prefix, logger, ...(def.storageForm ? { convert: def.storageForm.decode } : {}) }));
   }
+  // The first registered def of a (group, plural), as a scan of the table would find it.
+  const byName = new Map<string, RestStore>();
+  for (const [def, store] of stores) if (!byName.has(`${def.group}/${def.plural}`)) byName.set(`${def.group}/${def.plural}`, store);
   const lookup = <T>(m: Map<ResourceDef, T>, def: ResourceDef): T => {
     const v = m.get(def);
     if (v === undefined) throw new RangeError(`resource ${def.plural} is not registered`);
@@ -99,9 +102,10 @@ function buildServices(opts: ApiServerOptions, logger: Logger): { services: ApiS
     store: (def) => lookup(stores, def),
     fanout: (def) => lookup(fanouts, def),
     storeFor(group, plural) {
-      const def = registry.resources.find((d) => d.group === group && d.plural === plural);
-      if (!def) throw new RangeError(`resource ${plural} is not registered`);
-      return lookup(stores, def);
+      // Looked up on every namespaced write (namespace admission): a map, not a scan of the table.
+      const store = byName.get(`${group}/${plural}`);
+      if (!store) throw new RangeError(`resource ${plural} is not registered`);
+      return store;
     },
   };
   return { services, fanouts: [...fanouts.values()] };

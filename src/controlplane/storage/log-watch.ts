@@ -29,10 +29,12 @@ export interface WatchLog {
 /** One watch's position in the log. */
 interface Cursor {
   readonly range: KeyRange;
-  /** Every event of the range up to here has been read (and is delivered or in hand). */
+  /** Every event of the range up to here has been read (and is delivered, in hand or pending). */
   cursor: number;
   /** A write in range landed after the last read, or the last read filled a page (more may follow). */
   dirty: boolean;
+  /** Events handed over by `notify` (the next ones after what was read), not yet delivered. */
+  pending: WatchEvent[];
   /** Set while parked: resumes the watch. */
   wake: (() => void) | undefined;
 }
@@ -56,11 +58,23 @@ export class WatchHub {
     this.pageSize = opts.pageSize ?? 256;
   }
 
-  /** Call after every committed write, in revision order. Synchronous and O(active watches). */
-  notify(key: string, revision: number): void {
+  /**
+   * Call after every committed write, in revision order. Synchronous and O(active watches).
+   * `event` (called at most once) builds the write's event: a watch parked after reading
+   * everything before it gets the event handed over instead of reading the log again (up to a
+   * page of them until it runs). A watch whose consumer is busy reads the log as before, so a
+   * slow consumer still costs no memory and still meets the compaction point.
+   */
+  notify(key: string, revision: number, event?: () => WatchEvent): void {
+    let ev: WatchEvent | undefined;
     for (const c of this.active) {
       if (inRange(key, c.range)) {
-        c.dirty = true;
+        if (event && c.wake !== undefined && !c.dirty && c.cursor === revision - 1 && c.pending.length < this.pageSize) {
+          c.pending.push((ev ??= event()));
+          c.cursor = revision;
+        } else {
+          c.dirty = true;
+        }
         c.wake?.();
       } else if (!c.dirty && revision > c.cursor) {
         // Nothing unread in its range: a write elsewhere keeps it caught up, so an idle (or busy
@@ -88,7 +102,7 @@ export class WatchHub {
   }
 
   private async *run(range: KeyRange, fromRevision: number, signal: AbortSignal | undefined): AsyncGenerator<WatchEvent> {
-    const c: Cursor = { range, cursor: fromRevision, dirty: true, wake: undefined };
+    const c: Cursor = { range, cursor: fromRevision, dirty: true, pending: [], wake: undefined };
     // An abort releases the watch even if the consumer never calls next() again.
     const release = (): void => {
       this.active.delete(c);
@@ -101,11 +115,20 @@ export class WatchHub {
       for (;;) {
         if (signal?.aborted) return;
         if (this.closed) throw new ClosedError(this.opts.kind);
-        const { events, through } = this.log.readAfter(range, c.cursor, this.pageSize);
-        c.cursor = Math.max(c.cursor, through);
-        c.dirty = events.length === this.pageSize;
+        let events: WatchEvent[] = [];
+        if (c.pending.length > 0) {
+          // Handed over by notify: they follow everything read before, in order.
+          events = c.pending;
+          c.pending = [];
+        } else if (c.dirty) {
+          const read = this.log.readAfter(range, c.cursor, this.pageSize);
+          events = read.events;
+          c.cursor = Math.max(c.cursor, read.through);
+          c.dirty = events.length === this.pageSize;
+        }
         if (events.length === 0) {
-          // Parks in the same tick as the read, so no write slips between.
+          // Parks in the same tick as the read (or the check that nothing is unread), so no
+          // write slips between.
           await new Promise<void>((resolve) => {
             c.wake = resolve;
           });

@@ -220,8 +220,9 @@ class MemoryBackend implements Backend {
       this.sortedKeys.splice(this.lowerBound(key), 0, key);
     }
     versions.push({ rev: revision, kv });
-    this.log.push(event(revision));
-    this.hub.notify(key, revision);
+    const ev = event(revision);
+    this.log.push(ev);
+    this.hub.notify(key, revision, () => ev);
     return revision;
   }
 

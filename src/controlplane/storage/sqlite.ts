@@ -285,14 +285,17 @@ class SqliteStore implements SqliteBackend {
    */
   private write(key: string, decide: () => NewRow): number {
     let revision: number;
+    let row: NewRow | undefined;
     try {
-      revision = this.appendTx.immediate(decide);
+      revision = this.appendTx.immediate(() => (row = decide()));
     } catch (err) {
       if (err instanceof Database.SqliteError && err.code === 'SQLITE_CONSTRAINT_UNIQUE') decide();
       throw err;
     }
     this.rev = revision;
-    this.hub.notify(key, revision);
+    // Caught-up watches get the row just written as their event instead of reading it back.
+    const written = row as NewRow;
+    this.hub.notify(key, revision, () => rowEvent({ ...written, id: revision }));
     return revision;
   }
 

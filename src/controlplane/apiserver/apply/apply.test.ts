@@ -4,7 +4,7 @@ import { ApiError } from '../errors.js';
 import { FieldSet, pathString, type Path } from './fieldpath.js';
 import { applyConfig, decodeManaged, updateManaged, ApplyConflictError } from './managed.js';
 import { rootType } from './types.js';
-import { compare, merge, toFieldSet } from './walk.js';
+import { addedFieldsV1, compare, merge, toFieldSet } from './walk.js';
 import { checkManagerParams, conflictError, managedFieldsToParent, managedFieldsToScale, managerFromUserAgent, runApply } from './index.js';
 
 const DEPLOY = rootType('apps.v1.Deployment');
@@ -102,6 +102,37 @@ describe('compare', () => {
     expect(c.modified.paths().map(pathString)).toEqual(['.metadata.labels.a']);
     expect(c.removed.paths().map(pathString)).toEqual(['.metadata.labels.b']);
     expect(c.added.paths().map(pathString)).toEqual(['.spec.containers[name="b"]', '.spec.containers[name="b"].image', '.spec.containers[name="b"].name']);
+  });
+});
+
+describe('addedFieldsV1', () => {
+  const pod: KObject = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', labels: { app: 'web', tier: '' }, annotations: {}, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u', controller: true }], finalizers: ['a', 'a', 'b'] },
+    spec: {
+      nodeName: 'n',
+      volumes: [{ name: 'v', emptyDir: {} }, { name: 'v', configMap: { name: 'c' } }, { configMap: null }],
+      containers: [
+        { name: 'web', image: 'i', command: ['a', 'b'], ports: [{ containerPort: 80 }, { containerPort: 80, protocol: 'UDP' }], env: [], resources: { requests: { cpu: '1' } }, securityContext: null },
+        'not-a-container',
+      ],
+      nodeSelector: { a: 'b' },
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [] }] } } },
+    },
+    status: { phase: 'Pending' },
+    extra: { deep: [1, { x: 2 }] },
+  };
+  it.each([
+    ['a typed pod (maps, sets, associative lists, atomic structs, duplicates, nulls, bad items)', pod, POD],
+    ['a deduced object', pod, rootType(undefined)],
+    ['an empty object', {}, POD],
+  ])('equals compare({}, v).added for %s', (_what, value, type) => {
+    const v = value as Record<string, unknown>;
+    const added = compare({}, v, type).added;
+    // Key order matters (it is what gets stored and answered): compare the JSON texts.
+    expect(JSON.stringify(addedFieldsV1(v, type) ?? {})).toBe(JSON.stringify(added.toFieldsV1()));
+    expect(addedFieldsV1(v, type) === undefined).toBe(added.empty());
   });
 });
 

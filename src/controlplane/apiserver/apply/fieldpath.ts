@@ -91,7 +91,8 @@ export function pathString(path: Path): string {
     .join('');
 }
 
-const KIND_RANK: Record<PathElement['kind'], number> = { field: 0, key: 1, value: 2, index: 3 };
+/** Upstream's order of element kinds: fields, then keys, then values, then indices. */
+export const KIND_RANK: Readonly<Record<PathElement['kind'], number>> = { field: 0, key: 1, value: 2, index: 3 };
 
 /** Upstream's element order: fields by name, then keys, then values, then indices. */
 function compareElements(a: PathElement, b: PathElement): number {
@@ -99,6 +100,16 @@ function compareElements(a: PathElement, b: PathElement): number {
   if (a.kind === 'index' && b.kind === 'index') return a.index - b.index;
   const ka = a.kind === 'field' ? a.name : elementKey(a);
   const kb = b.kind === 'field' ? b.name : elementKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/**
+ * compareElements over `[elementKey(pe), pe]` pairs: within a kind other than index, comparing the
+ * keys orders as comparing names or encoded elements does (they share the `f:`/`k:`/`v:` prefix).
+ */
+function compareKeyed([ka, a]: readonly [string, PathElement, ...unknown[]], [kb, b]: readonly [string, PathElement, ...unknown[]]): number {
+  if (a.kind !== b.kind) return KIND_RANK[a.kind] - KIND_RANK[b.kind];
+  if (a.kind === 'index' && b.kind === 'index') return a.index - b.index;
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
@@ -114,19 +125,28 @@ export class FieldSet {
   }
 
   insert(path: Path): void {
-    const [first, ...rest] = path;
-    if (!first) return;
-    const k = elementKey(first);
-    if (rest.length === 0) {
-      this.members.set(k, first);
-      return;
-    }
-    let c = this.children.get(k);
+    const last = path[path.length - 1];
+    if (!last) return;
+    // Iterative: a recursive walk copying `rest` at each level made this quadratic in the depth.
+    const first = path[0] as PathElement;
+    let s = path.length === 1 ? undefined : this.descend(first);
+    for (let i = 1; i < path.length - 1; i++) s = (s as FieldSet).descend(path[i] as PathElement);
+    (s ?? this).addMember(last);
+  }
+
+  /** Makes `pe` (an element of this level) a member; `key` is its `elementKey` when known. */
+  addMember(pe: PathElement, key: string = elementKey(pe)): void {
+    this.members.set(key, pe);
+  }
+
+  /** The subset below `pe`, created when missing (possibly left empty: empty subsets count as absent). */
+  descend(pe: PathElement, key: string = elementKey(pe)): FieldSet {
+    let c = this.children.get(key);
     if (!c) {
-      c = { pe: first, set: new FieldSet() };
-      this.children.set(k, c);
+      c = { pe, set: new FieldSet() };
+      this.children.set(key, c);
     }
-    c.set.insert(rest);
+    return c.set;
   }
 
   /** Whether `path` is a member. */
@@ -221,17 +241,51 @@ export class FieldSet {
 
   /** The `FieldsV1` JSON of this set. */
   toFieldsV1(): Record<string, unknown> {
-    const elems = new Map<string, PathElement>();
-    for (const [k, pe] of this.members) elems.set(k, pe);
-    for (const [k, c] of this.children) if (!c.set.empty()) elems.set(k, c.pe);
     const out: Record<string, unknown> = {};
-    for (const pe of [...elems.values()].sort(compareElements)) {
-      const k = elementKey(pe);
-      const c = this.children.get(k);
-      const inner = c && !c.set.empty() ? c.set.toFieldsV1() : {};
-      out[k] = this.members.has(k) && c && !c.set.empty() ? { '.': {}, ...inner } : inner;
-    }
+    this.fillFieldsV1(out);
     return out;
+  }
+
+  /**
+   * Adds this set's `FieldsV1` entries to `out`, in upstream's element order; false when there
+   * are none (the set is empty). Keys are encoded once and sorted as compareElements orders the
+   * elements (keys parsed from FieldsV1 are re-encoded canonically); entries are filled in place
+   * rather than spread into new objects, and emptiness is learnt from filling, not a separate walk.
+   */
+  private fillFieldsV1(out: Record<string, unknown>): boolean {
+    const keyed: [string, PathElement, string][] = [];
+    for (const [k, pe] of this.members) keyed.push([pe.kind === 'field' ? k : elementKey(pe), pe, k]);
+    for (const [k, c] of this.children) if (!this.members.has(k)) keyed.push([c.pe.kind === 'field' ? k : elementKey(c.pe), c.pe, k]);
+    keyed.sort(compareKeyed);
+    let filled = false;
+    for (const [k, , stored] of keyed) {
+      if (stored !== k) {
+        // Parsed from a non-canonical key: written as before this was optimized (an element present
+        // under its stored key, its content looked up under the canonical one).
+        const c = this.children.get(stored);
+        if (!this.members.has(stored) && (c === undefined || c.set.empty())) continue;
+        const canonical = this.children.get(k);
+        out[k] = canonical && !canonical.set.empty() ? { ...(this.members.has(k) ? { '.': {} } : {}), ...canonical.set.toFieldsV1() } : {};
+        filled = true;
+        continue;
+      }
+      const member = this.members.has(k);
+      const c = this.children.get(k);
+      if (c !== undefined) {
+        const inner: Record<string, unknown> = member ? { '.': {} } : {};
+        if (c.set.fillFieldsV1(inner)) {
+          out[k] = inner;
+          filled = true;
+          continue;
+        }
+      }
+      // A member without (non-empty) children; an element that is only an empty subset is left out.
+      if (member) {
+        out[k] = {};
+        filled = true;
+      }
+    }
+    return filled;
   }
 
   /** Parses `FieldsV1` JSON; throws FieldPathError on malformed input. */

@@ -14,7 +14,7 @@ import type { ManagedFieldsEntry } from '../../../api/index.js';
 import { isRecord, jsonEqual, type KObject } from '../object.js';
 import { FieldPathError, FieldSet, field, type Path } from './fieldpath.js';
 import type { ApplyType } from './types.js';
-import { compare, merge, prune, toFieldSet, type Comparison } from './walk.js';
+import { addedFieldsV1, compare, merge, prune, toFieldSet, type Comparison } from './walk.js';
 
 export type Operation = 'Apply' | 'Update';
 
@@ -107,16 +107,20 @@ export function encodeManaged(managers: ReadonlyMap<string, Manager>): ManagedFi
     if (p.apiVersion !== q.apiVersion) return p.apiVersion < q.apiVersion ? -1 : 1;
     return (p.subresource ?? '') < (q.subresource ?? '') ? -1 : (p.subresource ?? '') > (q.subresource ?? '') ? 1 : 0;
   });
-  // Empty strings are omitted, as Go's `omitempty` does.
-  return list.map((m) => ({
+  return list.map((m) => managedEntry(m, m.set.toFieldsV1()));
+}
+
+/** A manager's managedFields entry; empty strings are omitted, as Go's `omitempty` does. */
+function managedEntry(m: Omit<Manager, 'set'>, fieldsV1: Record<string, unknown>): ManagedFieldsEntry {
+  return {
     ...(m.manager ? { manager: m.manager } : {}),
     operation: m.operation,
     ...(m.apiVersion ? { apiVersion: m.apiVersion } : {}),
     ...(m.time ? { time: m.time } : {}),
     fieldsType: 'FieldsV1',
-    fieldsV1: m.set.toFieldsV1(),
+    fieldsV1,
     ...(m.subresource ? { subresource: m.subresource } : {}),
-  }));
+  };
 }
 
 /** Fields the server owns (upstream's strip set): never part of anyone's set. */
@@ -219,9 +223,15 @@ export function updateManaged(input: UpdateInput): ManagedFieldsEntry[] | undefi
   }
   // Upstream tracks every create, but not updates of objects that have no managedFields.
   if (managers.size === 0 && current !== null) return undefined;
-  const cmp = compare(stripped(current ?? {}, input.ignored), stripped(input.next, input.ignored), input.type);
   const self = { manager: input.manager, operation: 'Update' as const, apiVersion: input.apiVersion, ...(input.subresource ? { subresource: input.subresource } : {}) };
   const id = managerId(self);
+  if (current === null && managers.size === 0) {
+    // A plain create (the common case): every field is new and this manager's alone; the same
+    // result as the general path below, without comparing against an empty object.
+    const fieldsV1 = addedFieldsV1(stripped(input.next, input.ignored), input.type);
+    return fieldsV1 === undefined ? [] : [managedEntry({ ...self, time: input.now }, fieldsV1)];
+  }
+  const cmp = compare(stripped(current ?? {}, input.ignored), stripped(input.next, input.ignored), input.type);
   takeChanged(managers, '', cmp, true);
   const changed = cmp.modified.union(cmp.added);
   if (!changed.empty()) {

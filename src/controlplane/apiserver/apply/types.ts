@@ -84,16 +84,21 @@ export function rootType(message: string | undefined): ApplyType {
   return { kind: 'struct', message, atomic: ATOMIC_STRUCTS.has(message) };
 }
 
-const fieldCache = new Map<string, ApplyType | null>();
+/** Field types by message, then field name (two lookups: no key string built per call). */
+const fieldCache = new Map<string, Map<string, ApplyType | null>>();
 
 /** The type of a struct's field; undefined when the struct does not declare it. */
 export function fieldType(message: string, name: string): ApplyType | undefined {
-  const key = `${message}\0${name}`;
-  let t = fieldCache.get(key);
+  let fields = fieldCache.get(message);
+  if (fields === undefined) {
+    fields = new Map();
+    fieldCache.set(message, fields);
+  }
+  let t = fields.get(name);
   if (t === undefined) {
     const f = messageSchema(message)?.fields.get(name);
     t = f ? fromRef(f.type, message, name) : null;
-    fieldCache.set(key, t);
+    fields.set(name, t);
   }
   return t ?? undefined;
 }

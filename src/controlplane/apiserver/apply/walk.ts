@@ -6,7 +6,7 @@
  * may share unchanged parts with the inputs).
  */
 import { isRecord, jsonEqual } from '../object.js';
-import { FieldSet, field, keyElement, pathString, type Path, type PathElement } from './fieldpath.js';
+import { FieldSet, KIND_RANK, elementKey, field, keyElement, pathString, type Path, type PathElement } from './fieldpath.js';
 import { childType, isLeaf, type ApplyType, type ListShape } from './types.js';
 
 /** A configuration that does not fit the type (upstream's typed-conversion errors). */
@@ -176,6 +176,77 @@ function walkCompare(l0: unknown, r0: unknown, t: ApplyType, path: Path, c: Comp
   }
   const keys = new Set([...Object.keys(lr ?? {}), ...Object.keys(rr ?? {})]);
   for (const k of keys) walkCompare(lr?.[k], rr?.[k], childType(t, k) ?? DEDUCED, [...path, field(k)], c);
+}
+
+/**
+ * `compare({}, value, type).added.toFieldsV1()`, or undefined when that set is empty: the fields
+ * of a value that is entirely new (a create), written straight as FieldsV1 (no paths, no sets),
+ * in upstream's order. Values are not changed.
+ */
+export function addedFieldsV1(value: Record<string, unknown>, type: ApplyType): Record<string, unknown> | undefined {
+  // The root itself is never a member (walkCompare skips the empty path); a record is no list.
+  if (type.kind === 'list' || isLeaf(type, value) || isEmptyish(value) || !isRecord(value)) return undefined;
+  return recordV1(value, Object.keys(value), type, false);
+}
+
+/**
+ * The FieldsV1 value of an element holding `v` (what walkCompare(undefined, v) adds at and below
+ * its path), or undefined when it adds nothing. `member`: the element is a member already (list items).
+ */
+function elementV1(v: unknown, t: ApplyType, member: boolean): Record<string, unknown> | undefined {
+  if (v === undefined || v === null) return member ? {} : undefined;
+  // Leaves, empty values and values of the wrong shape are members without children.
+  if (isLeaf(t, v)) return {};
+  if (t.kind === 'list') return Array.isArray(v) && v.length > 0 ? listV1(v, t, member) : {};
+  if (!isRecord(v)) return {};
+  const keys = Object.keys(v);
+  if (keys.length === 0) return {};
+  // A map (not a struct) is a member itself too.
+  const self = member || t.kind !== 'struct';
+  return recordV1(v, keys, t, self) ?? (self ? {} : undefined);
+}
+
+/** One entry of a list's FieldsV1: its key, the element's kind rank and index (for ordering), its value. */
+type V1Entry = [key: string, rank: number, index: number, value: Record<string, unknown>];
+
+/** Upstream's element order over encoded keys (as FieldSet.toFieldsV1 sorts). */
+function compareEntries(a: V1Entry, b: V1Entry): number {
+  if (a[1] !== b[1]) return a[1] - b[1];
+  if (a[1] === KIND_RANK.index) return a[2] - b[2];
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+/** The FieldsV1 object of a non-empty list's items (every item is a member), `.` first when `dot`. */
+function listV1(list: readonly unknown[], t: Extract<ApplyType, { kind: 'list' }>, dot: boolean): Record<string, unknown> {
+  const byKey = t.list.type === 'map';
+  const elemType = byKey ? t.elem : DEDUCED;
+  const pes = listElements(list, t.list, [], false);
+  const entries: V1Entry[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const pe = pes[i] as PathElement;
+    const value = byKey || pe.kind === 'index' ? (elementV1(list[i], elemType, true) as Record<string, unknown>) : {};
+    entries.push([elementKey(pe), KIND_RANK[pe.kind], pe.kind === 'index' ? pe.index : 0, value]);
+  }
+  entries.sort(compareEntries);
+  const out: Record<string, unknown> = dot ? { '.': {} } : {};
+  for (const e of entries) out[e[0]] = e[3];
+  return out;
+}
+
+/**
+ * The FieldsV1 object of a record's fields (`keys`), `.` first when `dot`; undefined when none
+ * adds anything. Field names sort as their `f:` keys do.
+ */
+function recordV1(rec: Record<string, unknown>, keys: string[], t: ApplyType, dot: boolean): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = dot ? { '.': {} } : {};
+  let any = false;
+  for (const k of keys.sort()) {
+    const value = elementV1(rec[k], childType(t, k) ?? DEDUCED, false);
+    if (value === undefined) continue;
+    out[`f:${k}`] = value;
+    any = true;
+  }
+  return any ? out : undefined;
 }
 
 // ---- merge ------------------------------------------------------------------------------------

@@ -59,10 +59,13 @@ export function formatOf(scope: Pick<RequestScope, 'req'>, transforms: boolean):
   return f;
 }
 
-/** Writes an object in the negotiated format (JSON or YAML), with the request's warnings. */
-export function writeResult(scope: RequestScope, code: number, body: unknown, format: ResponseFormat = formatOf(scope, false)): void {
+/**
+ * Writes an object in the negotiated format (JSON or YAML), with the request's warnings; `json`
+ * is `JSON.stringify(body)` when already known.
+ */
+export function writeResult(scope: RequestScope, code: number, body: unknown, format: ResponseFormat = formatOf(scope, false), json?: string): void {
   addWarnings(scope.res, scope.warnings);
-  writeObject(scope.res, code, body, { yaml: format.kind === 'yaml', head: scope.req.method === 'HEAD' });
+  writeObject(scope.res, code, body, { yaml: format.kind === 'yaml', head: scope.req.method === 'HEAD', ...(json === undefined ? {} : { json }) });
 }
 
 /** An object as list items carry it (store/list.ts). */

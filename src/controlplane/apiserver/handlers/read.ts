@@ -16,6 +16,12 @@ export function includeObjectOf(query: URLSearchParams): IncludeObject {
 
 export async function handleGet(services: ApiServices, scope: RequestScope): Promise<void> {
   const format = formatOf(scope, true);
+  if (format.kind === 'json') {
+    // The common case: the stored text, spliced, as writeResult would have encoded the object.
+    const json = await scope.store.getJson(scope.namespace, scope.name, scope.signal);
+    addWarnings(scope.res, scope.warnings);
+    return writeJsonText(scope.res, 200, json, scope.req.method === 'HEAD');
+  }
   const obj = await scope.store.get(scope.namespace, scope.name, scope.signal);
   if (format.kind === 'table') {
     const table = toTable(scope.def.table, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '' }, { includeObject: includeObjectOf(scope.query), now: services.now() });

@@ -43,8 +43,8 @@ export async function handleCreate(services: ApiServices, scope: RequestScope): 
   checkNamespace(scope, obj);
   await admitNamespace(services, scope.def, scope.namespace, obj.metadata.name ?? '', 'create', scope.signal);
   scope.def.recordCreator?.(obj, scope.user);
-  const created = await scope.store.create(scope.namespace, obj, { dryRun, signal: scope.signal, managedFields: managedFieldsHook(services, scope) });
-  writeResult(scope, 201, created);
+  const created = await scope.store.createWithJson(scope.namespace, obj, { dryRun, signal: scope.signal, managedFields: managedFieldsHook(services, scope) });
+  writeResult(scope, 201, created.obj, undefined, created.json);
 }
 
 /** Records this request's changes in managedFields (operation Update) for its field manager. */

@@ -19,15 +19,36 @@ export interface DecodeResult {
   unknownFields: string[];
 }
 
+/**
+ * Where a value sits: a chain of steps from the root, turned into texts only when an unknown field
+ * or an error needs them (most bodies need none, and building them per field was most of the cost).
+ */
 interface Ctx {
-  /** Path with indices, for unknown-field messages. */
-  path: string;
-  /** JSON field names from the root, as Go's error context has them (no indices). */
-  stack: string[];
+  readonly parent: Ctx | undefined;
+  /** A struct field's JSON name (`field`), or a list index / map key (`item`, shown as `[x]`). */
+  readonly step: { readonly kind: 'field' | 'item'; readonly name: string } | undefined;
   /** Go name of the struct holding the field being decoded. */
-  struct: string;
-  unknown: string[];
+  readonly struct: string;
+  readonly unknown: string[];
 }
+
+/** Path with indices, for unknown-field messages (`spec.containers[0].foo`). */
+function pathOf(ctx: Ctx): string {
+  if (ctx.parent === undefined || ctx.step === undefined) return '';
+  const p = pathOf(ctx.parent);
+  if (ctx.step.kind === 'item') return `${p}[${ctx.step.name}]`;
+  return p === '' ? ctx.step.name : `${p}.${ctx.step.name}`;
+}
+
+/** JSON field names from the root, as Go's error context has them (no indices). */
+function stackOf(ctx: Ctx): string[] {
+  const out: string[] = [];
+  for (let c: Ctx | undefined = ctx; c?.step !== undefined; c = c.parent) if (c.step.kind === 'field') out.push(c.step.name);
+  return out.reverse();
+}
+
+const fieldCtx = (parent: Ctx, name: string, struct: string): Ctx => ({ parent, step: { kind: 'field', name }, struct, unknown: parent.unknown });
+const itemCtx = (parent: Ctx, name: string): Ctx => ({ parent, step: { kind: 'item', name }, struct: parent.struct, unknown: parent.unknown });
 
 const INT_RANGES: Record<string, [number, number]> = {
   int32: [-2147483648, 2147483647],
@@ -53,7 +74,8 @@ function jsonKind(v: unknown): string {
 }
 
 function typeError(value: string, goType: string, ctx: Ctx): SchemaTypeError {
-  const where = ctx.stack.length > 0 || ctx.struct ? `Go struct field ${ctx.struct}.${ctx.stack.join('.')}` : 'Go value';
+  const stack = stackOf(ctx);
+  const where = stack.length > 0 || ctx.struct ? `Go struct field ${ctx.struct}.${stack.join('.')}` : 'Go value';
   return new SchemaTypeError(`json: cannot unmarshal ${value} into ${where} of type ${goType}`);
 }
 
@@ -77,14 +99,14 @@ function walk(v: unknown, t: TypeRef, ctx: Ctx): unknown {
       if (!Array.isArray(v)) throw typeError(jsonKind(v), goTypeName(t), ctx);
       for (let i = 0; i < v.length; i++) {
         const item: unknown = v[i];
-        v[i] = item === null ? zeroValue(t.elem) : walk(item, t.elem, { ...ctx, path: `${ctx.path}[${i}]` });
+        v[i] = item === null ? zeroValue(t.elem) : walk(item, t.elem, itemCtx(ctx, String(i)));
       }
       return v;
     }
     case 'map': {
       if (!isRecord(v)) throw typeError(jsonKind(v), goTypeName(t), ctx);
       for (const [k, item] of Object.entries(v)) {
-        v[k] = item === null ? zeroValue(t.value) : walk(item, t.value, { ...ctx, path: `${ctx.path}[${k}]` });
+        v[k] = item === null ? zeroValue(t.value) : walk(item, t.value, itemCtx(ctx, k));
       }
       return v;
     }
@@ -96,26 +118,27 @@ function walk(v: unknown, t: TypeRef, ctx: Ctx): unknown {
 }
 
 function walkScalar(v: unknown, scalar: string, ctx: Ctx): unknown {
-  const goType = goTypeName({ kind: 'scalar', scalar: scalar as never });
+  // Only errors need the Go type's name.
+  const goType = (): string => goTypeName({ kind: 'scalar', scalar: scalar as never });
   switch (scalar) {
     case 'string':
-      if (typeof v !== 'string') throw typeError(jsonKind(v), goType, ctx);
+      if (typeof v !== 'string') throw typeError(jsonKind(v), goType(), ctx);
       return v;
     case 'bool':
-      if (typeof v !== 'boolean') throw typeError(jsonKind(v), goType, ctx);
+      if (typeof v !== 'boolean') throw typeError(jsonKind(v), goType(), ctx);
       return v;
     case 'bytes':
-      if (typeof v !== 'string') throw typeError(jsonKind(v), goType, ctx);
+      if (typeof v !== 'string') throw typeError(jsonKind(v), goType(), ctx);
       if (!BASE64.test(v)) throw new SchemaTypeError(`illegal base64 data at input byte ${firstBadBase64(v)}`);
       return v;
     case 'double':
     case 'float':
-      if (typeof v !== 'number') throw typeError(jsonKind(v), goType, ctx);
+      if (typeof v !== 'number') throw typeError(jsonKind(v), goType(), ctx);
       return v;
     default: {
-      if (typeof v !== 'number') throw typeError(jsonKind(v), goType, ctx);
+      if (typeof v !== 'number') throw typeError(jsonKind(v), goType(), ctx);
       const [lo, hi] = INT_RANGES[scalar] ?? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
-      if (!Number.isInteger(v) || v < lo || v > hi) throw typeError(`number ${String(v)}`, goType, ctx);
+      if (!Number.isInteger(v) || v < lo || v > hi) throw typeError(`number ${String(v)}`, goType(), ctx);
       return v;
     }
   }
@@ -158,13 +181,12 @@ function walkMessage(obj: Record<string, unknown>, schema: MessageSchema, ctx: C
   for (const key of Object.keys(obj)) {
     const value = obj[key];
     if (root && (key === 'apiVersion' || key === 'kind')) {
-      if (value !== null && typeof value !== 'string') throw typeError(jsonKind(value), 'string', { ...ctx, struct: schema.goName, stack: [key] });
+      if (value !== null && typeof value !== 'string') throw typeError(jsonKind(value), 'string', fieldCtx(ctx, key, schema.goName));
       continue;
     }
     const field = schema.fields.get(key);
-    const path = ctx.path === '' ? key : `${ctx.path}.${key}`;
     if (!field) {
-      ctx.unknown.push(path);
+      ctx.unknown.push(pathOf(fieldCtx(ctx, key, schema.goName)));
       delete obj[key];
       continue;
     }
@@ -172,7 +194,7 @@ function walkMessage(obj: Record<string, unknown>, schema: MessageSchema, ctx: C
       delete obj[key];
       continue;
     }
-    obj[key] = walk(value, field.type, { ...ctx, path, stack: [...ctx.stack, key], struct: schema.goName });
+    obj[key] = walk(value, field.type, fieldCtx(ctx, key, schema.goName));
   }
 }
 
@@ -184,6 +206,6 @@ export function decodeWithSchema(obj: Record<string, unknown>, root: string): De
   const schema = messageSchema(root);
   const unknown: string[] = [];
   if (!schema) return { unknownFields: unknown };
-  walkMessage(obj, schema, { path: '', stack: [], struct: schema.goName, unknown }, true);
+  walkMessage(obj, schema, { parent: undefined, step: undefined, struct: schema.goName, unknown }, true);
   return { unknownFields: unknown };
 }

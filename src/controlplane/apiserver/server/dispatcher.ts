@@ -24,7 +24,7 @@ import { handleCreate, handleUpdate } from '../handlers/write.js';
 import type { Verb } from '../registry/index.js';
 import { reportedVerb } from './metrics.js';
 import { negotiate, PRODUCED_MEDIA_TYPES } from './negotiate.js';
-import { parseRequestInfo, type RequestInfo } from './request-info.js';
+import { parseRequestInfo, requestUrl, type RequestInfo, type RequestUrl } from './request-info.js';
 import { writeObject, writeStatus } from './respond.js';
 
 export interface DispatcherOptions {
@@ -45,7 +45,7 @@ function authzAttributes(info: RequestInfo, user: AuthzAttributes['user'], metho
 }
 
 /** Authenticates and authorizes a request; throws 401/403 as upstream words them. */
-function admit(opts: DispatcherOptions, req: IncomingMessage, info: RequestInfo, url: URL): AuthzAttributes['user'] {
+function admit(opts: DispatcherOptions, req: IncomingMessage, info: RequestInfo, url: RequestUrl): AuthzAttributes['user'] {
   const user = authenticate(opts.authenticators, req);
   if (user === 'invalid') throw unauthorized();
   const attrs = authzAttributes(info, user, req.method ?? 'GET', url.pathname);
@@ -139,7 +139,7 @@ export function createDispatcher(opts: DispatcherOptions): (req: IncomingMessage
     return false;
   }
 
-  async function resource(info: ResourceInfo, req: IncomingMessage, res: ServerResponse, url: URL, scopeBase: Pick<RequestScope, 'user' | 'signal' | 'warnings'>): Promise<void> {
+  async function resource(info: ResourceInfo, req: IncomingMessage, res: ServerResponse, url: RequestUrl, scopeBase: Pick<RequestScope, 'user' | 'signal' | 'warnings'>): Promise<void> {
     const def = services.registry.lookup(info.group, info.version, info.resource);
     if (!def) throw pathNotFound();
     // Namespaced kinds need a namespace, except to list or watch across all of them; cluster-scoped
@@ -192,7 +192,7 @@ export function createDispatcher(opts: DispatcherOptions): (req: IncomingMessage
     }
   }
 
-  async function serve(req: IncomingMessage, res: ServerResponse, info: RequestInfo, url: URL, signal: AbortSignal): Promise<string> {
+  async function serve(req: IncomingMessage, res: ServerResponse, info: RequestInfo, url: RequestUrl, signal: AbortSignal): Promise<string> {
     const user = admit(opts, req, info, url);
     switch (info.kind) {
       case 'badMethod':
@@ -220,12 +220,7 @@ export function createDispatcher(opts: DispatcherOptions): (req: IncomingMessage
     res.on('close', () => {
       if (!res.writableFinished) ac.abort();
     });
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://localhost');
-    } catch {
-      url = new URL('http://localhost/');
-    }
+    const url = requestUrl(req.url);
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     let user = '';
     serve(req, res, info, url, ac.signal)
@@ -239,11 +234,14 @@ export function createDispatcher(opts: DispatcherOptions): (req: IncomingMessage
       })
       .finally(() => {
         const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-        const fields =
-          info.kind === 'resource'
-            ? { verb: info.verb, group: info.group, resource: info.resource, subresource: info.subresource || undefined, namespace: info.namespace || undefined, name: info.name || undefined }
-            : { verb: req.method, path: url.pathname };
-        logger.info({ ...fields, code: res.statusCode, latencyMs, user: user || undefined }, 'request');
+        // The log line's fields are only built when it is written (servers often log at warn).
+        if (logger.isLevelEnabled('info')) {
+          const fields =
+            info.kind === 'resource'
+              ? { verb: info.verb, group: info.group, resource: info.resource, subresource: info.subresource || undefined, namespace: info.namespace || undefined, name: info.name || undefined }
+              : { verb: req.method, path: url.pathname };
+          logger.info({ ...fields, code: res.statusCode, latencyMs, user: user || undefined }, 'request');
+        }
         const verb = reportedVerb(info.kind === 'resource' ? info.verb : undefined, req.method ?? 'GET', req.headers['content-type']);
         services.metrics.observe(verb, info.kind === 'resource' ? info.resource : '', res.statusCode, latencyMs / 1000);
       });

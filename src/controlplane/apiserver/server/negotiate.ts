@@ -49,8 +49,24 @@ export interface NegotiateOptions {
   discovery?: boolean;
 }
 
+/**
+ * Answers by Accept header and options: clients send the same few headers on every request. Kept
+ * small (cleared when full) since headers come from clients. Formats are shared: never change one.
+ */
+const negotiated = new Map<string, ResponseFormat | undefined>();
+const NEGOTIATED_MAX = 256;
+
 /** The response format for an Accept header, or undefined when nothing acceptable can be produced. */
 export function negotiate(accept: string | undefined, opts: NegotiateOptions = {}): ResponseFormat | undefined {
+  const key = `${opts.transforms ? 't' : '-'}${opts.discovery ? 'd' : '-'}${accept ?? ''}`;
+  if (negotiated.has(key)) return negotiated.get(key);
+  const format = negotiateUncached(accept, opts);
+  if (negotiated.size >= NEGOTIATED_MAX) negotiated.clear();
+  negotiated.set(key, format);
+  return format;
+}
+
+function negotiateUncached(accept: string | undefined, opts: NegotiateOptions): ResponseFormat | undefined {
   for (const m of parseAccept(accept)) {
     const anyJson = (m.type === 'application' && (m.subtype === 'json' || m.subtype === '*')) || (m.type === '*' && m.subtype === '*');
     const as = m.params.as;

@@ -110,3 +110,30 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
   }
   return { kind: 'resource', group, version, namespace, resource, name, subresource, verb, ...(proxyPath === undefined ? {} : { proxyPath }) };
 }
+
+/** What the dispatcher reads of a request URL: the URL class's pathname and searchParams. */
+export type RequestUrl = Pick<URL, 'pathname' | 'searchParams'>;
+
+/**
+ * A request target made only of characters the URL parser keeps as they are: `/`-separated
+ * non-empty segments (no `.` or `..`, no percent-escapes, backslashes, spaces or quotes), an
+ * optional trailing `/`, and a query of such characters and escapes but no second `?` (which
+ * URLSearchParams would drop at its start). The common case.
+ */
+const PLAIN_TARGET = /^(?=\/)(?:\/(?!\.\.?(?:\/|\?|$))[A-Za-z0-9\-._~!$&'()*+,;=:@]+)*\/?(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*)?$/;
+
+/**
+ * The request target as `new URL(target, 'http://localhost')` reads it (`/` when it does not
+ * parse); plain targets are split without the full URL parse, with the same result.
+ */
+export function requestUrl(target: string | undefined): RequestUrl {
+  if (target !== undefined && PLAIN_TARGET.test(target)) {
+    const q = target.indexOf('?');
+    return q < 0 ? { pathname: target, searchParams: new URLSearchParams() } : { pathname: target.slice(0, q), searchParams: new URLSearchParams(target.slice(q + 1)) };
+  }
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    return new URL('http://localhost/');
+  }
+}

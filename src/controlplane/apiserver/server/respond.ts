@@ -18,9 +18,12 @@ export function addWarnings(res: ServerResponse, warnings: readonly string[]): v
   res.setHeader('Warning', [...new Set(warnings)].map(warningHeader));
 }
 
-/** Writes `body` as JSON (or YAML) with `code`; `contentType` overrides the header. */
-export function writeObject(res: ServerResponse, code: number, body: unknown, opts: { yaml?: boolean; contentType?: string; head?: boolean } = {}): void {
-  const text = opts.yaml ? toYaml(body) : `${JSON.stringify(body)}\n`;
+/**
+ * Writes `body` as JSON (or YAML) with `code`; `contentType` overrides the header. `json` is
+ * `JSON.stringify(body)` when the caller already has it (an object written as it was stored).
+ */
+export function writeObject(res: ServerResponse, code: number, body: unknown, opts: { yaml?: boolean; contentType?: string; head?: boolean; json?: string } = {}): void {
+  const text = opts.yaml ? toYaml(body) : `${opts.json ?? JSON.stringify(body)}\n`;
   res.statusCode = code;
   res.setHeader('Content-Type', opts.contentType ?? (opts.yaml ? 'application/yaml' : JSON_TYPE));
   res.setHeader('Content-Length', Buffer.byteLength(text, 'utf8'));

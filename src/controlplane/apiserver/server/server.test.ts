@@ -3,7 +3,7 @@ import { configmaps, pods } from '../registry/core.js';
 import { checkObject, parseObjectText } from './body.js';
 import { goJsonSyntaxError } from './go-json.js';
 import { negotiate } from './negotiate.js';
-import { parseRequestInfo } from './request-info.js';
+import { parseRequestInfo, requestUrl } from './request-info.js';
 
 const q = (s = ''): URLSearchParams => new URLSearchParams(s);
 
@@ -82,5 +82,32 @@ describe('body decoding', () => {
     expect(() => checkObject({ apiVersion: 'apps/v1', kind: 'ConfigMap' }, configmaps, 'Strict')).toThrow(/no kind "ConfigMap" is registered for version "apps\/v1"/);
     const q1 = checkObject({ kind: 'Pod', spec: { containers: [{ resources: { limits: { cpu: 0.5, memory: '1Gi' } } }] } }, pods, 'Strict');
     expect((q1.obj.spec as { containers: { resources: unknown }[] }).containers[0]?.resources).toEqual({ limits: { cpu: '500m', memory: '1Gi' } });
+  });
+});
+
+describe('requestUrl', () => {
+  it('reads targets as new URL(target, "http://localhost") does, plain or not', () => {
+    const targets = [
+      '/api/v1/namespaces/ns/pods/web',
+      '/api/v1/pods?watch=true&resourceVersion=5&labelSelector=app%3Dweb%2Ctier+in+(a,b)',
+      '/apis/apps/v1/',
+      '/',
+      '//host/x',
+      '/api/../x',
+      '/api/./v1?x',
+      '/a//b',
+      '/a%2e%2e/b',
+      '/a\\b?c d',
+      '/x??y',
+      "/x?a='b'&c",
+      '/x?#frag',
+      '*',
+      'http://other/z?q=1',
+    ];
+    for (const t of targets) {
+      const want = new URL(t, 'http://localhost');
+      const got = requestUrl(t);
+      expect({ t, pathname: got.pathname, query: [...got.searchParams] }).toEqual({ t, pathname: want.pathname, query: [...want.searchParams] });
+    }
   });
 });

@@ -36,8 +36,52 @@ export function listItemText(kv: KeyValue): string | undefined {
   return `{"metadata":{"resourceVersion":"${kv.modRevision}"${rest.startsWith('}') ? '' : ','}${rest}`;
 }
 
+/**
+ * Index of the `}` closing the JSON object whose `{` is at `open` in `text` (JSON as
+ * JSON.stringify writes it), or -1. Strings are skipped whole, so braces inside them do not count.
+ */
+function closingBrace(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x22) {
+      // To the closing quote: the next `"` not escaped by an odd run of backslashes.
+      for (;;) {
+        const q = text.indexOf('"', i + 1);
+        if (q < 0) return -1;
+        let backslashes = 0;
+        while (text.charCodeAt(q - 1 - backslashes) === 0x5c) backslashes++;
+        i = q;
+        if (backslashes % 2 === 0) break;
+      }
+    } else if (ch === 0x7b || ch === 0x5b) {
+      depth++;
+    } else if (ch === 0x7d || ch === 0x5d) {
+      if (--depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
+/**
+ * `JSON.stringify(decodeKv(kv))` without the parse and the encode: the stored text (`value`, as
+ * `encodeObject` wrote it: apiVersion, kind and metadata first, no resourceVersion) with
+ * `"resourceVersion":"<revision>"` added as the last field of metadata, where decoding puts it.
+ * Undefined when the text does not have that shape (then decode and encode it).
+ */
+export function objectText(value: string, revision: number): string | undefined {
+  const head = LIST_ITEM_HEAD.exec(value);
+  if (!head || value.includes('"resourceVersion":')) return undefined;
+  const open = head[0].length - 1;
+  const close = closingBrace(value, open);
+  if (close < 0) return undefined;
+  return `${value.slice(0, close)}${close === open + 1 ? '' : ','}"resourceVersion":"${revision}"${value.slice(close)}`;
+}
+
 /** The stored form of an object (its resourceVersion left out). */
 export function encodeObject(obj: KObject): string {
+  // Creates carry none: no copy of the object is needed to leave it out.
+  if (!Object.hasOwn(obj.metadata, 'resourceVersion')) return JSON.stringify(obj);
   const { resourceVersion: _rv, ...meta } = obj.metadata;
   return JSON.stringify({ ...obj, metadata: meta });
 }

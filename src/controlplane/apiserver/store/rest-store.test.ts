@@ -29,6 +29,21 @@ describe('RestStore create and get', () => {
     expect(got).toEqual(created);
   });
 
+  it('answers the JSON of created and stored objects as encoding them would (spliced from the stored text)', async () => {
+    const { store } = testStore(pods);
+    const body = pod('web', { metadata: { name: 'web', labels: { a: 'b' }, annotations: { x: 'say "hi" {[', y: '{"}\\', z: '\\"}' } } });
+    const created = await store.createWithJson('default', body);
+    expect(created.json).toBeDefined();
+    expect(created.json).toBe(JSON.stringify(created.obj));
+    expect(await store.getJson('default', 'web')).toBe(JSON.stringify(await store.get('default', 'web')));
+    // An empty resourceVersion keeps its place among the metadata fields: encoded, not spliced.
+    const blank = await store.createWithJson('default', pod('blank', { metadata: { resourceVersion: '', name: 'blank' } }));
+    expect(blank.json).toBeUndefined();
+    // Text in another shape (apiVersion and kind not first) is decoded and encoded.
+    await store.backend.create('/registry/pods/default/odd', JSON.stringify({ metadata: { name: 'odd', namespace: 'default' }, kind: 'Pod', apiVersion: 'v1' }));
+    expect(await store.getJson('default', 'odd')).toBe(JSON.stringify(await store.get('default', 'odd')));
+  });
+
   it('answers AlreadyExists, NotFound and resourceVersion-on-create with upstream text', async () => {
     const { store } = testStore(pods);
     await store.create('default', pod('web'));

@@ -14,7 +14,7 @@ import { isAlreadyExists, isConflict, isNotFound, type Backend, type KeyValue } 
 import { alreadyExists, badRequest, conflict, invalid, isApiError, notFound, type GroupResource } from '../errors.js';
 import { cloneJson, jsonEqual, metaOf, type KObject } from '../object.js';
 import { apiVersionOf, storagePrefix, type ResourceDef, type StatusStrategy } from '../registry/index.js';
-import { decodeKv, encodeObject, storageToApiError } from './codec.js';
+import { decodeKv, encodeObject, objectText, storageToApiError } from './codec.js';
 
 export interface StoreDeps {
   backend: Backend;
@@ -109,11 +109,27 @@ export class RestStore {
     return this.decode(kv);
   }
 
+  /** `JSON.stringify(await get(...))`, mostly spliced from the stored text without a decode. */
+  async getJson(namespace: string, name: string, signal?: AbortSignal): Promise<string> {
+    const { kv } = await this.backend.get(this.key(namespace, name), { signal }).catch(rethrow);
+    if (!kv) throw notFound(this.gr, name);
+    return (this.def.storageForm ? undefined : objectText(kv.value, kv.modRevision)) ?? JSON.stringify(this.decode(kv));
+  }
+
   /**
    * Creates `obj` (a private copy the store may change) in `namespace` ('' for cluster-scoped
    * kinds). Returns the stored object, or with dryRun what would have been stored.
    */
   async create(namespace: string, obj: KObject, opts: WriteOptions = {}): Promise<KObject> {
+    return (await this.createWithJson(namespace, obj, opts)).obj;
+  }
+
+  /**
+   * `create`, also answering `JSON.stringify` of the created object when it comes from the stored
+   * text without a second encode (not for dryRun, storage forms, or a body that carried an empty
+   * resourceVersion, which keeps its place among the metadata fields).
+   */
+  async createWithJson(namespace: string, obj: KObject, opts: WriteOptions = {}): Promise<{ obj: KObject; json: string | undefined }> {
     const meta = metaOf(obj);
     if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
     const generated = !meta.name && !!meta.generateName;
@@ -124,11 +140,13 @@ export class RestStore {
       opts.managedFields?.(obj, null, requested);
       const errs = this.def.strategy.validate(obj);
       if (errs.length > 0) throw invalid(this.def.group, this.def.kind, meta.name ?? '', errs);
-      if (opts.dryRun) return obj;
+      if (opts.dryRun) return { obj, json: undefined };
       try {
-        const { revision } = await this.backend.create(this.key(namespace, meta.name ?? ''), this.encode(obj), { signal: opts.signal });
+        const value = this.encode(obj);
+        const splice = !this.def.storageForm && !Object.hasOwn(meta, 'resourceVersion');
+        const { revision } = await this.backend.create(this.key(namespace, meta.name ?? ''), value, { signal: opts.signal });
         meta.resourceVersion = String(revision);
-        return obj;
+        return { obj, json: splice ? objectText(value, revision) : undefined };
       } catch (err) {
         if (!isAlreadyExists(err)) throw storageToApiError(err);
         if (!generated || attempt >= MAX_GENERATE_ATTEMPTS) throw alreadyExists(this.gr, meta.name ?? '');

@@ -3,7 +3,8 @@
  * (upstream's watch cache, without the cached state). The pump keeps the last `bufferSize` events,
  * so a watcher starting at any revision the buffer covers is served from memory; one starting
  * further back gets its own storage watch (which ends with `CompactedError` when the history is
- * gone: the client then gets 410 Expired and re-lists). Each event is parsed once and shared.
+ * gone: the client then gets 410 Expired and re-lists). Each event is parsed once, when a
+ * subscriber first needs it, and shared.
  *
  * Contracts: events reach a subscription in revision order, each once, only if newer than its
  * start revision and under its key prefix. A subscriber whose queue exceeds `queueLimit` (a
@@ -119,8 +120,19 @@ class Sub implements Subscription {
   }
 }
 
+/**
+ * A storage event in the buffer, decoded when a subscriber first needs it (most events of a busy
+ * resource have no watcher of their key): `decoded` is null when the stored object does not decode.
+ */
+interface Buffered {
+  readonly revision: number;
+  readonly key: string;
+  readonly raw: WatchEvent;
+  decoded?: ObjectEvent | null;
+}
+
 export class WatchFanout {
-  private buffer: ObjectEvent[] = [];
+  private buffer: Buffered[] = [];
   /** Every event after this revision is in `buffer` (or not yet read from storage). */
   private floor = 0;
   /** The revision up to which storage events have been dispatched. */
@@ -158,14 +170,7 @@ export class WatchFanout {
   private async pump(fromRevision: number, signal: AbortSignal): Promise<void> {
     try {
       for await (const ev of this.opts.backend.watch(this.opts.prefix, { fromRevision, signal })) {
-        let oe: ObjectEvent;
-        try {
-          oe = toObjectEvent(ev, this.opts.convert);
-        } catch (err) {
-          this.logger.error({ err, revision: ev.revision }, 'skipping undecodable stored object in watch');
-          continue;
-        }
-        this.dispatch(oe);
+        this.dispatch({ revision: ev.revision, key: ev.type === 'put' ? ev.kv.key : ev.key, raw: ev });
       }
     } catch (err) {
       if (!this.closed && !isClosed(err)) this.logger.warn({ err, prefix: this.opts.prefix }, 'storage watch failed; restarting');
@@ -193,7 +198,20 @@ export class WatchFanout {
     }
   }
 
-  private dispatch(ev: ObjectEvent): void {
+  /** The decoded event, decoding it on first use; null (logged once) when it does not decode. */
+  private decoded(b: Buffered): ObjectEvent | null {
+    if (b.decoded === undefined) {
+      try {
+        b.decoded = toObjectEvent(b.raw, this.opts.convert);
+      } catch (err) {
+        this.logger.error({ err, revision: b.revision }, 'skipping undecodable stored object in watch');
+        b.decoded = null;
+      }
+    }
+    return b.decoded;
+  }
+
+  private dispatch(ev: Buffered): void {
     this.buffer.push(ev);
     // Trimmed in batches (a quarter of the size at a time) so appends stay O(1) amortized.
     if (this.buffer.length > this.bufferSize + Math.ceil(this.bufferSize / 4)) {
@@ -204,12 +222,14 @@ export class WatchFanout {
     this.processed = ev.revision;
     for (const s of this.subs) {
       if (ev.revision <= s.from || !ev.key.startsWith(s.keyPrefix)) continue;
+      const oe = this.decoded(ev);
+      if (oe === null) continue;
       if (s.queue.length >= this.queueLimit) {
         s.end(new WatchOverflowError(s.queue.length));
         this.subs.delete(s);
         continue;
       }
-      s.push(ev);
+      s.push(oe);
     }
   }
 
@@ -220,7 +240,11 @@ export class WatchFanout {
   subscribe(keyPrefix: string, fromRevision: number, signal?: AbortSignal): Subscription {
     if (this.running && fromRevision >= this.floor) {
       const sub = new Sub(keyPrefix, fromRevision, this);
-      for (const ev of this.buffer) if (ev.revision > fromRevision && ev.key.startsWith(keyPrefix)) sub.queue.push(ev);
+      for (const ev of this.buffer) {
+        if (ev.revision <= fromRevision || !ev.key.startsWith(keyPrefix)) continue;
+        const oe = this.decoded(ev);
+        if (oe !== null) sub.queue.push(oe);
+      }
       this.subs.add(sub);
       signal?.addEventListener('abort', () => sub.close(), { once: true });
       return sub;
