@@ -13,7 +13,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { VolumeManager } from '../volumes/index.js';
 import { goQuote } from '../lib/go-format.js';
-import { BackOff, CONTAINER_NAME_LABEL, POD_UID_LABEL, containerLogPath, podLogDirectory } from './decide/index.js';
+import { BackOff, CONTAINER_NAME_LABEL, POD_UID_LABEL, containerLogPath, podLogDirectory, podsDifferSemantically } from './decide/index.js';
 import type { StatusSink } from './apiclient/status-manager.js';
 import type { EventRecorder, RecordedEvent } from './events.js';
 import { collectPodGarbage, removeOrphanedResources, rotateContainerLog } from './housekeeping.js';
@@ -197,7 +197,9 @@ export function createKubelet(deps: KubeletDeps, config: KubeletConfig): Kubelet
     // termination, so that its deletion completes.
     for (const [uid, pod] of deleting) if (!desired.has(uid) && !workers.get(uid)) workers.terminate(pod);
     for (const [uid, pod] of next) {
-      if (JSON.stringify(desired.get(uid)) !== JSON.stringify(pod)) workers.update(pod);
+      const existing = desired.get(uid);
+      if (!existing || !workers.get(uid) || podsDifferSemantically(existing, pod)) workers.update(pod);
+      else if (existing !== pod) workers.refresh(pod);
     }
     desired.clear();
     for (const [uid, pod] of next) desired.set(uid, pod);

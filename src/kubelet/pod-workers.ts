@@ -54,6 +54,8 @@ export interface PodWorkers {
   terminate(pod: Pod): void;
   /** Sync again without a new spec (PLEG event, resync). Unknown UIDs are ignored. */
   resync(uid: string): void;
+  /** A newer copy of the pod that asks for no sync (status, resourceVersion): kept for the next one. */
+  refresh(pod: Pod): void;
   /** The worker's record of a pod, if it has one. */
   get(uid: string): PodRecord | undefined;
   uids(): string[];
@@ -156,6 +158,10 @@ export function createPodWorkers(deps: PodWorkerDeps): PodWorkers {
     },
     resync(uid) {
       if (records.has(uid)) queue.add(uid);
+    },
+    refresh(pod) {
+      const rec = records.get(pod.metadata.uid ?? '');
+      if (rec && rec.phase !== 'terminating') rec.pod = pod;
     },
     get: (uid) => records.get(uid),
     uids: () => [...records.keys()],

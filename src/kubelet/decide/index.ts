@@ -110,6 +110,7 @@ export {
   type BackOffOptions,
 } from './backoff.js';
 export { generatePodStatus, sortPodIPs, type PodStatusContext } from './status.js';
+export { podsDifferSemantically } from './pod-update.js';
 export { convertContainerStatuses, type WaitingReason } from './container-statuses.js';
 export { getPhase, hasAnyRegularContainerStarted } from './phase.js';
 export {
