@@ -1,5 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { KubeConfig, PortForward } from '@kubernetes/client-node';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePki, kubeconfigYaml, startApiServer, type ApiServer } from '../../src/controlplane/apiserver/index.js';
@@ -149,6 +151,23 @@ describe('kubectl logs, exec, cp and port-forward', () => {
     } finally {
       pf.kill('SIGTERM');
       await pf;
+    }
+  });
+
+  it('client-node\'s PortForward (the WebSocket channel protocol, ports in the query)', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(kenv.KUBECONFIG ?? '');
+    const output = new PassThrough();
+    const input = new PassThrough();
+    let received = '';
+    output.on('data', (d: Buffer) => (received += d.toString()));
+    const ws = (await new PortForward(kc).portForward('default', 'web', [8080], output, null, input)) as { close(): void };
+    try {
+      input.write('GET /index.html HTTP/1.0\r\n\r\n');
+      await waitFor('the HTTP answer', async () => received.includes('hello-from-pod'), 20_000);
+      expect(received).toMatch(/^HTTP\/1\.[01] 200 OK\r\n/);
+    } finally {
+      ws.close();
     }
   });
 

@@ -30,4 +30,5 @@ export {
   type SpdyUpstream,
 } from './websocket-exec.js';
 export { PORT_FORWARD_TUNNEL_PROTOCOL, servePortForwardWebSocket, type ServePortForwardOptions } from './portforward.js';
+export { servePortForwardChannels, type PortForwardUpstream } from './portforward-channels.js';
 export { proxyUpgrade, type ProxyUpgradeOptions } from './proxy.js';

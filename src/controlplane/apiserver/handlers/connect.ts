@@ -4,13 +4,14 @@
  *  - exec/attach over WebSocket (`v5.channel.k8s.io`, ...): translated into an SPDY/3.1 session
  *    (`v4.channel.k8s.io`) to the kubelet, channel by channel;
  *  - port-forward over WebSocket (`SPDY/3.1+portforward.k8s.io`): the SPDY bytes kubectl tunnels
- *    in WebSocket frames are unwrapped and piped to an SPDY upgrade to the kubelet;
+ *    in WebSocket frames are unwrapped and piped to an SPDY upgrade to the kubelet; the channel
+ *    protocol of client libraries (`?ports=80`) becomes one SPDY stream pair per port;
  *  - SPDY upgrades (kubectl's fallback): proxied to the kubelet byte for byte.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { httpUpgrade, spdyUpgrade } from '../../../lib/spdy/index.js';
-import { proxyUpgrade, serveExecWebSocket, servePortForwardWebSocket } from '../../../lib/remotecommand/index.js';
+import { PORT_FORWARD_PROTOCOL, PORT_FORWARD_TUNNEL_PROTOCOL, proxyUpgrade, serveExecWebSocket, servePortForwardChannels, servePortForwardWebSocket } from '../../../lib/remotecommand/index.js';
 import { badRequest } from '../errors.js';
 import { stringAt } from '../object.js';
 import { locateKubelet } from '../kubelet-client.js';
@@ -69,7 +70,13 @@ export async function handleConnect(services: ApiServices, target: ConnectTarget
     return;
   }
   if (target.subresource === 'portforward') {
-    await servePortForwardWebSocket(req, socket, head, async () => (await httpUpgrade({ url, protocols: ['portforward.k8s.io'], tls: kubelet.tls })).socket);
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    if (offered.includes(PORT_FORWARD_TUNNEL_PROTOCOL)) {
+      await servePortForwardWebSocket(req, socket, head, async () => (await httpUpgrade({ url, protocols: [PORT_FORWARD_PROTOCOL], tls: kubelet.tls })).socket);
+    } else {
+      // Client libraries' channel protocol (ports in the query): one SPDY stream pair per port.
+      await servePortForwardChannels(req, socket, head, (protocols) => spdyUpgrade({ url, protocols, tls: kubelet.tls }));
+    }
     return;
   }
   await serveExecWebSocket(req, socket, head, (protocols) => spdyUpgrade({ url, protocols, tls: kubelet.tls }));
