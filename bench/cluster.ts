@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import type { Pod } from '../src/api/index.js';
@@ -12,23 +11,13 @@ import { removeCgroupTree, TEST_TMP_BASE, testImages } from '../test/integration
 import { cniNetnsNames, nftTables, removeLeakedNetnsSince, removePortmapTables } from '../test/integration/helpers/netns.js';
 import { measureRawCri } from './lib/raw-cri.js';
 import { ms, ratio, summarize } from './lib/stats.js';
+import { freePort } from '../src/images/index.js';
 
 const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
 const NODE = 'bench-node';
 const NS = 'default';
 const PODS = 30;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const p = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** A /24 in 10.227.0.0/16 not assigned on any host interface. */
 async function freePodCidr(): Promise<string> {

@@ -4,13 +4,13 @@
  * and every acknowledged write.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runServer, serverConfig } from '../../src/cli/server.js';
 import { UsageError } from '../../src/cli/flags.js';
 import { silentLogger } from '../../src/lib/logger.js';
+import { freePort } from '../../src/images/index.js';
 
 const KUBECTL = '/usr/bin/kubectl';
 let dir = '';
@@ -21,17 +21,6 @@ interface Running {
   line: string;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const p = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function start(): Promise<Running> {
   const ac = new AbortController();

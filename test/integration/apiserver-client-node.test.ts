@@ -5,7 +5,6 @@
  * compaction made its resourceVersion too old, gets a 410, re-lists and ends with the right state.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
   ApiException,
@@ -23,6 +22,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePki, kubeconfigYaml, startApiServer, type ApiServer, type TlsMaterial } from '../../src/controlplane/apiserver/index.js';
 import { openSqliteBackend, type SqliteBackend } from '../../src/controlplane/storage/index.js';
+import { freePort } from '../../src/images/index.js';
 
 let dir = '';
 let port = 0;
@@ -31,17 +31,6 @@ let adminCert = { certPem: '', keyPem: '' };
 let backend: SqliteBackend | undefined;
 let server: ApiServer | undefined;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const p = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** Opens the SQLite file of the data dir and serves it on `p` (the test's port by default). */
 async function startServer(p = port): Promise<{ backend: SqliteBackend; server: ApiServer }> {

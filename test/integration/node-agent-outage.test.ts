@@ -5,13 +5,13 @@
  * restarted on the same data dir and port, the real kubectl.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCriClient, type Container, type CriClient } from '../../src/cri/index.js';
 import { startTestContainerd, TEST_TMP_BASE, type TestContainerd } from './helpers/env.js';
 import { kubeletDirs, startKubelet, waitFor, type KubeletDirs, type TestKubelet } from './helpers/kubelet.js';
+import { freePort } from '../../src/images/index.js';
 
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const NODE = 'node1';
@@ -21,17 +21,6 @@ interface TestServer {
   stop(): Promise<number | undefined>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const p = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** `tskube server` as a child process; resolves once it prints its ready line. */
 async function startServer(dataDir: string, port: number): Promise<TestServer> {

@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { badRequest } from './errors.js';
-import { arrayAt, isRecord, stringAt } from './object.js';
+import { arrayAt, isRecord } from './object.js';
 import type { RestStore } from './store/index.js';
 
 export interface KubeletClientConfig {
@@ -43,6 +43,6 @@ export async function locateKubelet(nodes: RestStore, nodeName: string, cfg: Kub
   const host = pick('InternalIP') ?? pick('Hostname') ?? pick('ExternalIP');
   const endpoint = (node.status as { daemonEndpoints?: { kubeletEndpoint?: { Port?: unknown } } } | undefined)?.daemonEndpoints?.kubeletEndpoint?.Port;
   const port = typeof endpoint === 'number' && endpoint > 0 ? endpoint : 10250;
-  if (!host) throw badRequest(`node ${nodeName} has no address to reach its kubelet at (status.addresses of ${stringAt(node, 'metadata', 'name')})`);
+  if (!host) throw badRequest(`node ${nodeName} has no address in status.addresses to reach its kubelet at`);
   return { base: `https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`, tls: kubeletTls(cfg) };
 }

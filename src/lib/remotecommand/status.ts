@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /**
@@ -110,11 +110,11 @@ export function statusFromError(err: unknown): ExecStatus {
   return failureStatus(500, 'InternalError', `error dialing backend: ${message}`);
 }
 
-/** Writes a Status as a complete HTTP/1.1 error answer on a raw (not yet upgraded) socket. */
-export function writeStatusToSocket(socket: Duplex, status: ExecStatus): void {
+/** Writes a Status (any `metav1.Status`-shaped object) as a complete HTTP/1.1 error answer on a raw (not yet upgraded) socket. */
+export function writeStatusToSocket(socket: Duplex, status: Pick<ExecStatus, 'code'> & object): void {
   const code = status.code ?? 500;
   const body = JSON.stringify(status);
-  const reason = STATUS_TEXT[code] ?? 'Error';
+  const reason = STATUS_CODES[code] ?? 'Error';
   if (socket.destroyed) return;
   socket.end(
     `HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -127,17 +127,3 @@ export function writeStatusResponse(res: ServerResponse, status: ExecStatus): vo
   res.writeHead(status.code ?? 500, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  429: 'Too Many Requests',
-  501: 'Not Implemented',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};

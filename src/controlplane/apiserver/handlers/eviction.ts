@@ -8,8 +8,8 @@
 import { formatTime } from '../../../api/index.js';
 import { ApiError, badRequest, failure, success } from '../errors.js';
 import { isRecord, recordAt, stringAt, type KObject } from '../object.js';
-import { newRequirement, selectorFrom, type LabelSelector, type Requirement } from '../selectors/labels.js';
 import { deleteObject, listObjects } from '../store/index.js';
+import { selectorMatches } from '../strategies/template.js';
 import type { ApiServices, RequestScope } from './context.js';
 import { readObject } from './decode.js';
 import { dryRunOf, writeResult } from './params.js';
@@ -18,20 +18,6 @@ const VIOLATION = 'Cannot evict pod as it would violate the pod\'s disruption bu
 
 function tooManyRequests(cause: string): ApiError {
   return new ApiError(failure(429, 'TooManyRequests', VIOLATION, { causes: [{ reason: 'DisruptionBudget', message: cause }] }));
-}
-
-/** A metav1.LabelSelector object as a selector; an empty or missing one selects nothing for PDBs (policy/v1 selects everything when empty). */
-function selectorOf(sel: Record<string, unknown> | undefined): LabelSelector {
-  const reqs: Requirement[] = [];
-  for (const [k, v] of Object.entries(isRecord(sel?.matchLabels) ? sel.matchLabels : {})) reqs.push(newRequirement(k, '=', [String(v)]));
-  for (const e of Array.isArray(sel?.matchExpressions) ? sel.matchExpressions : []) {
-    if (!isRecord(e)) continue;
-    const op = String(e.operator);
-    const values = Array.isArray(e.values) ? e.values.map(String) : [];
-    const mapped = op === 'In' ? 'in' : op === 'NotIn' ? 'notin' : op === 'Exists' ? 'exists' : op === 'DoesNotExist' ? '!' : undefined;
-    if (mapped) reqs.push(newRequirement(String(e.key), mapped, values));
-  }
-  return selectorFrom(reqs);
 }
 
 export async function handleEviction(services: ApiServices, scope: RequestScope): Promise<void> {
@@ -56,7 +42,8 @@ export async function handleEviction(services: ApiServices, scope: RequestScope)
   const labels = pod.metadata.labels ?? {};
   const matching = items.filter((pdb) => {
     const sel = recordAt(pdb, 'spec', 'selector');
-    return sel !== undefined && selectorOf(sel).matches(labels);
+    // policy/v1: a missing selector selects no pods, an empty one all of them.
+    return sel !== undefined && selectorMatches(sel, labels);
   });
   if (matching.length === 0) return remove();
   if (matching.length > 1) throw new ApiError(failure(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.'));

@@ -85,11 +85,12 @@ export async function handleLog(services: ApiServices, scope: RequestScope): Pro
   const res = scope.res;
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
-  upstream.on('data', (chunk: Buffer) => res.write(chunk));
+  // pipe() keeps a slow `logs -f` reader from buffering the whole log here; it ends `res` too.
+  upstream.pipe(res);
   await new Promise<void>((resolve) => {
-    upstream.on('end', resolve);
-    upstream.on('error', () => resolve());
-    upstream.on('close', resolve);
+    upstream.once('close', resolve);
+    upstream.once('error', () => resolve());
+    res.once('close', resolve);
   });
-  res.end();
+  if (!res.writableEnded) res.end();
 }

@@ -4,9 +4,9 @@
  * a 500 that is logged), and logs one line per request (verb, resource, code, latency). It holds
  * no state of its own; handlers do the work.
  */
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Status } from '../../../api/index.js';
+import { writeStatusToSocket } from '../../../lib/remotecommand/index.js';
 import { authenticate, forbiddenMessage, type Authenticator, type Authorizer, type AuthzAttributes } from '../auth/index.js';
 import { ApiError, badRequest, failure, internalError, methodNotAllowed, notAcceptable, pathNotFound, unauthorized } from '../errors.js';
 import { CONNECT_SUBRESOURCES, handleConnect } from '../handlers/connect.js';
@@ -57,14 +57,6 @@ function admit(opts: DispatcherOptions, req: IncomingMessage, info: RequestInfo,
   return user;
 }
 
-/** A Status answer written straight onto a socket whose upgrade is refused. */
-function refuseUpgrade(socket: Duplex, status: Status): void {
-  if (socket.destroyed) return;
-  const body = JSON.stringify(status);
-  const code = status.code ?? 500;
-  socket.end(`HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
-
 /**
  * HTTP upgrades (WebSocket or SPDY): only the connect subresources of pods take them. Same
  * authentication, authorization and request log as the dispatcher; errors before the upgrade is
@@ -96,7 +88,7 @@ export function createUpgradeDispatcher(opts: DispatcherOptions): (req: Incoming
         const status = err instanceof ApiError ? err.status : internalError(err).status;
         if (!(err instanceof ApiError)) logger.error({ err, path: url.pathname }, 'upgrade failed');
         code = status.code ?? 500;
-        refuseUpgrade(socket, status);
+        writeStatusToSocket(socket, status);
       })
       .finally(() => {
         const latencyMs = Math.round((performance.now() - started) * 10) / 10;
