@@ -5,20 +5,13 @@
  * `--force-conflicts`, managedFields shown only with `--show-managed-fields`, the client-side to
  * server-side upgrade, and a pod whose containers merge by name across two managers.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePki, kubeconfigYaml, startApiServer, type ApiServer } from '../../src/controlplane/apiserver/index.js';
-import { openSqliteBackend, type SqliteBackend } from '../../src/controlplane/storage/index.js';
+import { startTestApiServer, type KubectlRun, type TestApiServer } from './helpers/apiserver.js';
 
-const KUBECTL = '/usr/bin/kubectl';
-let dir = '';
-let backend: SqliteBackend | undefined;
-let server: ApiServer | undefined;
-let env: Record<string, string> = {};
-let admin: { certPem: string; keyPem: string; caPem: string } = { certPem: '', keyPem: '', caPem: '' };
+let api: TestApiServer;
 
 /** An apply patch sent with the admin client certificate; the status code and parsed body. */
 async function applyRequest(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -26,7 +19,7 @@ async function applyRequest(path: string, body: unknown): Promise<{ status: numb
   return new Promise((resolve, reject) => {
     const data = Buffer.from(JSON.stringify(body));
     const headers = { 'Content-Type': 'application/apply-patch+yaml', 'Content-Length': String(data.length) };
-    const req = request(new URL(`${server?.url ?? ''}${path}`), { method: 'PATCH', ca: admin.caPem, cert: admin.certPem, key: admin.keyPem, headers }, (res) => {
+    const req = request(new URL(`${api.server.url}${path}`), { method: 'PATCH', ca: api.pki.tls.caPem, cert: api.pki.admin.certPem, key: api.pki.admin.keyPem, headers }, (res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }));
@@ -36,26 +29,12 @@ async function applyRequest(path: string, body: unknown): Promise<{ status: numb
   });
 }
 
-interface Run {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
-
-async function kubectl(args: string[]): Promise<Run> {
-  const r = await execa(KUBECTL, args, { env, extendEnv: false, reject: false, timeout: 60_000 });
-  return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1 };
-}
-
-async function ok(args: string[]): Promise<string> {
-  const r = await kubectl(args);
-  if (r.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.exitCode}): ${r.stderr}`);
-  return r.stdout;
-}
+const kubectl = (args: string[]): Promise<KubectlRun> => api.kubectl(args);
+const ok = (args: string[]): Promise<string> => api.ok(args);
 
 /** Writes a manifest into the temp dir and returns its path. */
 async function manifest(name: string, text: string): Promise<string> {
-  const path = join(dir, name);
+  const path = join(api.dir, name);
   await writeFile(path, text);
   return path;
 }
@@ -97,20 +76,11 @@ are the ways you can resolve this warning:
   command with the \`--force-conflicts\` flag.`;
 
 beforeAll(async () => {
-  dir = await mkdtemp('/var/tmp/tskube-apiserver-apply-');
-  backend = openSqliteBackend({ path: join(dir, 'state.db') });
-  const pki = await ensurePki(dir, { hosts: ['127.0.0.1'] });
-  admin = { ...pki.admin, caPem: pki.tls.caPem };
-  server = await startApiServer({ backend, host: '127.0.0.1', port: 0, tls: pki.tls });
-  const kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(kubeconfig, kubeconfigYaml(server.url, pki.tls.caPem, { name: 'admin', ...pki.admin }));
-  env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(dir, 'home'), KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, 'cache') };
+  api = await startTestApiServer('apiserver-apply');
 });
 
 afterAll(async () => {
-  await server?.close();
-  await backend?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await api?.close();
 });
 
 describe('kubectl apply --server-side', () => {
@@ -214,7 +184,7 @@ spec:
     const conflict = await kubectl(['apply', '--server-side', '--field-manager=team-b', '-f', await manifest('pod-b.yaml', podB)]);
     expect(conflict.exitCode).toBe(1);
     expect(conflict.stderr).toContain('error: Apply failed with 1 conflict: conflict with "team-a": .spec.containers[name="main"].image\n');
-    expect(await ok(['apply', '--server-side', '--field-manager=team-b', '--force-conflicts', '-f', join(dir, 'pod-b.yaml')])).toBe('pod/merged serverside-applied');
+    expect(await ok(['apply', '--server-side', '--field-manager=team-b', '--force-conflicts', '-f', join(api.dir, 'pod-b.yaml')])).toBe('pod/merged serverside-applied');
     const pod = await getYaml(['pod', 'merged', '--show-managed-fields']);
     const containers = pod.spec?.containers as { name: string; image: string; command?: string[] }[];
     expect(containers).toHaveLength(1);

@@ -4,35 +4,14 @@
  * field types as kubectl prints them against Kubernetes. Also client-side `kubectl apply`, which
  * computes its strategic merge patches from the same documents' merge metadata.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePki, kubeconfigYaml, startApiServer, type ApiServer } from '../../src/controlplane/apiserver/index.js';
-import { openSqliteBackend, type SqliteBackend } from '../../src/controlplane/storage/index.js';
+import { startTestApiServer, type KubectlRun, type TestApiServer } from './helpers/apiserver.js';
 
-const KUBECTL = '/usr/bin/kubectl';
-let dir = '';
-let backend: SqliteBackend | undefined;
-let server: ApiServer | undefined;
-let env: Record<string, string> = {};
-
-interface Run {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
-
-async function kubectl(args: string[]): Promise<Run> {
-  const r = await execa(KUBECTL, args, { env, extendEnv: false, reject: false, timeout: 60_000 });
-  return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1 };
-}
-
-async function ok(args: string[]): Promise<string> {
-  const r = await kubectl(args);
-  if (r.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.exitCode}): ${r.stderr}`);
-  return r.stdout;
-}
+let api: TestApiServer;
+const kubectl = (args: string[]): Promise<KubectlRun> => api.kubectl(args);
+const ok = (args: string[]): Promise<string> => api.ok(args);
 
 /** The header lines (GROUP, KIND, VERSION, FIELD) of an explain output. */
 const headers = (out: string): string[] => out.split('\n').filter((l) => /^(GROUP|KIND|VERSION|FIELD):/.test(l));
@@ -44,19 +23,11 @@ function fields(out: string): string[] {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp('/var/tmp/tskube-explain-');
-  backend = openSqliteBackend({ path: join(dir, 'state.db') });
-  const pki = await ensurePki(dir, { hosts: ['127.0.0.1'] });
-  server = await startApiServer({ backend, host: '127.0.0.1', port: 0, tls: pki.tls });
-  const kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(kubeconfig, kubeconfigYaml(server.url, pki.tls.caPem, { name: 'admin', ...pki.admin }));
-  env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(dir, 'home'), KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, 'cache') };
+  api = await startTestApiServer('explain');
 });
 
 afterAll(async () => {
-  await server?.close();
-  await backend?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await api?.close();
 });
 
 describe('kubectl explain', () => {
@@ -160,8 +131,8 @@ spec:
 `;
 
   it('merges lists by their keys, keeps what another manager added, replaces a volume source', async () => {
-    const first = join(dir, 'merge-1.yaml');
-    const second = join(dir, 'merge-2.yaml');
+    const first = join(api.dir, 'merge-1.yaml');
+    const second = join(api.dir, 'merge-2.yaml');
     await writeFile(first, deployment('{containerPort: 80}, {containerPort: 81}', '{name: A, value: "1"}, {name: B, value: "2"}', 'emptyDir: {}', 'example.com/a'));
     await writeFile(second, deployment('{containerPort: 80}, {containerPort: 82}', '{name: A, value: "1"}, {name: C, value: "3"}', 'hostPath: {path: /tmp}', 'example.com/b'));
     expect(await ok(['apply', '-f', first])).toBe('deployment.apps/merge created');

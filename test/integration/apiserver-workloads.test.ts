@@ -3,30 +3,14 @@
  * by the real `/usr/bin/kubectl` over HTTPS on SQLite, compared with what kubectl prints against
  * Kubernetes v1.32 (headers, rows, error texts).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { runCommand } from '../../src/lib/command.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePki, kubeconfigYaml, startApiServer, type ApiServer } from '../../src/controlplane/apiserver/index.js';
-import { openSqliteBackend, type SqliteBackend } from '../../src/controlplane/storage/index.js';
+import { startTestApiServer, type KubectlOptions, type KubectlRun, type TestApiServer } from './helpers/apiserver.js';
 
-const KUBECTL = '/usr/bin/kubectl';
-let dir = '';
-let backend: SqliteBackend | undefined;
-let server: ApiServer | undefined;
-let env: Record<string, string> = {};
-
-async function kubectl(args: string[], input?: string): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const r = await execa(KUBECTL, args, { env, extendEnv: false, reject: false, ...(input === undefined ? {} : { input }), timeout: 60_000 });
-  return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1 };
-}
-
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await kubectl(args, input);
-  if (r.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.exitCode}): ${r.stderr}`);
-  return r.stdout;
-}
+let api: TestApiServer;
+const kubectl = (args: string[], opts?: KubectlOptions): Promise<KubectlRun> => api.kubectl(args, opts);
+const ok = (args: string[], opts?: KubectlOptions): Promise<string> => api.ok(args, opts);
 
 /** A table line with its ages (`0s`, `12s`) as `<age>`. */
 const aged = (line: string | undefined): string => (line ?? '').replace(/\b\d+s\b( *)/g, (_m, pad: string) => (pad ? '<age> ' : '<age>'));
@@ -51,19 +35,11 @@ spec:
 `;
 
 beforeAll(async () => {
-  dir = await mkdtemp('/var/tmp/tskube-apiserver-workloads-');
-  backend = openSqliteBackend({ path: join(dir, 'state.db') });
-  const pki = await ensurePki(dir, { hosts: ['127.0.0.1'] });
-  server = await startApiServer({ backend, host: '127.0.0.1', port: 0, tls: pki.tls });
-  const kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(kubeconfig, kubeconfigYaml(server.url, pki.tls.caPem, { name: 'admin', ...pki.admin }));
-  env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(dir, 'home'), KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, 'cache') };
+  api = await startTestApiServer('apiserver-workloads');
 });
 
 afterAll(async () => {
-  await server?.close();
-  await backend?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await api?.close();
 });
 
 describe('kubectl with workloads', () => {
@@ -103,15 +79,15 @@ describe('kubectl with workloads', () => {
 
   it('validates the selector against the template labels', async () => {
     const bad = DEPLOYMENT.replace('      labels:\n        app: applied', '      labels:\n        app: x').replace('name: applied', 'name: bad');
-    expect((await kubectl(['create', '-f', '-'], bad)).stderr).toBe(
+    expect((await kubectl(['create', '-f', '-'], { input: bad })).stderr).toBe(
       'The Deployment "bad" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"x"}: `selector` does not match template `labels`',
     );
   });
 
   it('apply of a Deployment twice', async () => {
-    expect(await ok(['apply', '-f', '-'], DEPLOYMENT)).toBe('deployment.apps/applied created');
-    expect(await ok(['apply', '-f', '-'], DEPLOYMENT.replace('busybox:1.35', 'busybox:1.36'))).toBe('deployment.apps/applied configured');
-    expect(await ok(['apply', '-f', '-'], DEPLOYMENT.replace('busybox:1.35', 'busybox:1.36'))).toBe('deployment.apps/applied unchanged');
+    expect(await ok(['apply', '-f', '-'], { input: DEPLOYMENT })).toBe('deployment.apps/applied created');
+    expect(await ok(['apply', '-f', '-'], { input: DEPLOYMENT.replace('busybox:1.35', 'busybox:1.36') })).toBe('deployment.apps/applied configured');
+    expect(await ok(['apply', '-f', '-'], { input: DEPLOYMENT.replace('busybox:1.35', 'busybox:1.36') })).toBe('deployment.apps/applied unchanged');
     expect(await ok(['get', 'deployment', 'applied', '-o', 'jsonpath={.spec.template.spec.containers[0].image}/{.metadata.generation}'])).toBe('busybox:1.36/2');
   });
 
@@ -133,7 +109,7 @@ describe('kubectl with workloads', () => {
 
   it('more generator commands (protobuf bodies) and their tables', async () => {
     const ev = 'apiVersion: events.k8s.io/v1\nkind: Event\nmetadata:\n  name: e1\neventTime: "2025-01-01T00:00:00.000000Z"\nreportingController: test\nreportingInstance: t1\naction: Check\nreason: Checked\ntype: Normal\nregarding:\n  kind: Pod\n  name: p\n  namespace: default\n';
-    expect(await ok(['create', '-f', '-'], ev)).toBe('event.events.k8s.io/e1 created');
+    expect(await ok(['create', '-f', '-'], { input: ev })).toBe('event.events.k8s.io/e1 created');
     expect(await ok(['get', 'events.events.k8s.io', '-o', 'name'])).toBe('event.events.k8s.io/e1');
     // One storage: the core/v1 view of the same Event.
     expect(await ok(['get', 'events', '-o', 'name'])).toBe('event/e1');
@@ -148,7 +124,7 @@ describe('kubectl with workloads', () => {
     expect(await ok(['create', 'quota', 'q', '--hard=pods=10'])).toBe('resourcequota/q created');
     expect(await ok(['get', 'clusterrole', 'reader', '-o', 'jsonpath={.rules[0].verbs[0]}/{.rules[0].resources[0]}'])).toBe('get/pods');
     const sc = 'apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: local\nprovisioner: kubernetes.io/no-provisioner\n';
-    expect(await ok(['apply', '-f', '-'], sc)).toBe('storageclass.storage.k8s.io/local created');
+    expect(await ok(['apply', '-f', '-'], { input: sc })).toBe('storageclass.storage.k8s.io/local created');
     expect((await ok(['get', 'sc'])).split('\n').map(aged)).toEqual([
       'NAME    PROVISIONER                    RECLAIMPOLICY   VOLUMEBINDINGMODE   ALLOWVOLUMEEXPANSION   AGE',
       'local   kubernetes.io/no-provisioner   Delete          Immediate           false                  <age>',
@@ -156,7 +132,7 @@ describe('kubectl with workloads', () => {
   });
 
   it('certificate signing requests: requester recorded, approve through /approval', async () => {
-    const key = join(dir, 'csr.key');
+    const key = join(api.dir, 'csr.key');
     await runCommand('/usr/bin/openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
     const pem = (await runCommand('/usr/bin/openssl', ['req', '-new', '-key', key, '-subj', '/CN=alice'])).stdout;
     const csr = {
@@ -165,7 +141,7 @@ describe('kubectl with workloads', () => {
       metadata: { name: 'alice' },
       spec: { request: Buffer.from(pem).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'], username: 'mallory', expirationSeconds: 86400 },
     };
-    expect(await ok(['create', '-f', '-'], JSON.stringify(csr))).toBe('certificatesigningrequest.certificates.k8s.io/alice created');
+    expect(await ok(['create', '-f', '-'], { input: JSON.stringify(csr) })).toBe('certificatesigningrequest.certificates.k8s.io/alice created');
     expect(await ok(['certificate', 'approve', 'alice'])).toBe('certificatesigningrequest.certificates.k8s.io/alice approved');
     expect((await ok(['get', 'csr'])).split('\n').map(aged)).toEqual([
       'NAME    AGE   SIGNERNAME                            REQUESTOR          REQUESTEDDURATION   CONDITION',

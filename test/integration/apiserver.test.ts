@@ -3,46 +3,26 @@
  * kubeconfig, on SQLite in a temp dir: every command's output is compared with what kubectl
  * prints against a real Kubernetes API server (headers, rows, error texts).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePki, kubeconfigYaml, startApiServer, type ApiServer } from '../../src/controlplane/apiserver/index.js';
-import { openSqliteBackend, type SqliteBackend } from '../../src/controlplane/storage/index.js';
+import { ensurePki, kubeconfigYaml } from '../../src/controlplane/apiserver/index.js';
+import { startTestApiServer, type KubectlOptions, type KubectlRun, type TestApiServer } from './helpers/apiserver.js';
 
-const KUBECTL = '/usr/bin/kubectl';
-let dir = '';
-let backend: SqliteBackend | undefined;
-let server: ApiServer | undefined;
-let env: Record<string, string> = {};
-let admin: { certPem: string; keyPem: string; caPem: string } = { certPem: '', keyPem: '', caPem: '' };
-
-interface Run {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
-
-async function kubectl(args: string[], opts: { input?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  const r = await execa(KUBECTL, args, { env: { ...env, ...opts.env }, extendEnv: false, reject: false, ...(opts.input === undefined ? {} : { input: opts.input }), timeout: 60_000 });
-  return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1 };
-}
-
-async function ok(args: string[], opts: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
-  const r = await kubectl(args, opts);
-  if (r.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.exitCode}): ${r.stderr}`);
-  return r.stdout;
-}
+let api: TestApiServer;
+const kubectl = (args: string[], opts?: KubectlOptions): Promise<KubectlRun> => api.kubectl(args, opts);
+const ok = (args: string[], opts?: KubectlOptions): Promise<string> => api.ok(args, opts);
 
 /** A request with the admin client certificate, as the kubelet would make it. */
 async function adminRequest(method: string, path: string, body?: unknown): Promise<number> {
   const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
-    const url = new URL(`${server?.url ?? ''}${path}`);
+    const url = new URL(`${api.server.url}${path}`);
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     // An explicit length: Node sends DELETE bodies neither chunked nor with a length otherwise.
     const headers = { 'Content-Type': 'application/json', 'Content-Length': String(data?.length ?? 0) };
-    const req = request(url, { method, ca: admin.caPem, cert: admin.certPem, key: admin.keyPem, headers }, (res) => {
+    const req = request(url, { method, ca: api.pki.tls.caPem, cert: api.pki.admin.certPem, key: api.pki.admin.keyPem, headers }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -58,7 +38,7 @@ const aged = (line: string | undefined): string => (line ?? '').replace(/\b\d+s\
 async function anonymousRequest(path: string): Promise<{ status: number; message?: string }> {
   const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
-    const req = request(new URL(`${server?.url ?? ''}${path}`), { ca: admin.caPem }, (res) => {
+    const req = request(new URL(`${api.server.url}${path}`), { ca: api.pki.tls.caPem }, (res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString()));
       res.on('end', () => {
@@ -85,21 +65,12 @@ spec:
 `;
 
 beforeAll(async () => {
-  dir = await mkdtemp('/var/tmp/tskube-apiserver-');
-  backend = openSqliteBackend({ path: join(dir, 'state.db') });
-  const pki = await ensurePki(dir, { hosts: ['127.0.0.1'] });
-  admin = { ...pki.admin, caPem: pki.tls.caPem };
-  server = await startApiServer({ backend, host: '127.0.0.1', port: 0, tls: pki.tls });
-  const kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(kubeconfig, kubeconfigYaml(server.url, pki.tls.caPem, { name: 'admin', ...pki.admin }));
-  env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(dir, 'home'), KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, 'cache') };
-  await writeFile(join(dir, 'pod.yaml'), POD);
+  api = await startTestApiServer('apiserver');
+  await writeFile(join(api.dir, 'pod.yaml'), POD);
 });
 
 afterAll(async () => {
-  await server?.close();
-  await backend?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await api?.close();
 });
 
 describe('kubectl against the tskube API server', () => {
@@ -113,7 +84,7 @@ describe('kubectl against the tskube API server', () => {
   });
 
   it('create -f and get in every output form', async () => {
-    expect(await ok(['create', '-f', join(dir, 'pod.yaml')])).toBe('pod/web created');
+    expect(await ok(['create', '-f', join(api.dir, 'pod.yaml')])).toBe('pod/web created');
     const table = (await ok(['get', 'pods'])).split('\n');
     expect(table[0]).toBe('NAME   READY   STATUS    RESTARTS   AGE');
     expect(aged(table[1])).toBe('web    0/1     Pending   0          <age>');
@@ -153,7 +124,7 @@ describe('kubectl against the tskube API server', () => {
   });
 
   it('edit via KUBE_EDITOR', async () => {
-    const editor = join(dir, 'editor.sh');
+    const editor = join(api.dir, 'editor.sh');
     await writeFile(editor, '#!/bin/sh\nsed -i \'s/^  a: "2"$/  a: "edited"/\' "$1"\n', { mode: 0o755 });
     expect(await ok(['edit', 'configmap', 'applied'], { env: { KUBE_EDITOR: editor } })).toBe('configmap/applied edited');
     expect(await ok(['get', 'configmap', 'applied', '-o', 'jsonpath={.data.a}'])).toBe('edited');
@@ -170,8 +141,8 @@ describe('kubectl against the tskube API server', () => {
     expect(conflict.stderr).toBe(
       'Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on pods "web": the object has been modified; please apply your changes to the latest version and try again',
     );
-    await writeFile(join(dir, 'bad.json'), '{bad');
-    const raw = await kubectl(['create', '--raw', '/api/v1/namespaces/default/pods', '-f', join(dir, 'bad.json')]);
+    await writeFile(join(api.dir, 'bad.json'), '{bad');
+    const raw = await kubectl(['create', '--raw', '/api/v1/namespaces/default/pods', '-f', join(api.dir, 'bad.json')]);
     expect(raw.stderr).toBe(
       "Error from server (BadRequest): the object provided is unrecognized (must be of type Pod): couldn't get version/kind; json parse error: invalid character 'b' looking for beginning of object key string ({bad)",
     );
@@ -189,7 +160,7 @@ describe('kubectl against the tskube API server', () => {
   });
 
   it('get -w shows a change as it happens', async () => {
-    const watch = execa(KUBECTL, ['get', 'pods', '-w', '--request-timeout=20s'], { env, extendEnv: false, reject: false });
+    const watch = execa('/usr/bin/kubectl', ['get', 'pods', '-w', '--request-timeout=20s'], { env: api.env, extendEnv: false, reject: false });
     const lines: string[] = [];
     let sawInitial: () => void = () => undefined;
     const initial = new Promise<void>((r) => (sawInitial = r));
@@ -220,7 +191,7 @@ describe('kubectl against the tskube API server', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(await adminRequest('DELETE', '/api/v1/namespaces/default/pods/web', { gracePeriodSeconds: 0 })).toBe(200);
     expect(await deleting).toMatchObject({ exitCode: 0, stdout: 'pod "web" deleted' });
-    await ok(['create', '-f', join(dir, 'pod.yaml')]);
+    await ok(['create', '-f', join(api.dir, 'pod.yaml')]);
     expect(await ok(['delete', 'pod', 'web'])).toBe('pod "web" deleted');
     expect(await kubectl(['get', 'pod', 'web'])).toMatchObject({ exitCode: 1 });
   });
@@ -243,9 +214,9 @@ describe('kubectl against the tskube API server', () => {
       message: 'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the namespace "default"',
     });
     expect((await anonymousRequest('/version')).status).toBe(200);
-    const foreign = await ensurePki(join(dir, 'foreign'), { hosts: ['127.0.0.1'] });
-    const strangers = join(dir, 'stranger.kubeconfig');
-    await writeFile(strangers, kubeconfigYaml(server?.url ?? '', admin.caPem, { name: 'stranger', ...foreign.admin }));
+    const foreign = await ensurePki(join(api.dir, 'foreign'), { hosts: ['127.0.0.1'] });
+    const strangers = join(api.dir, 'stranger.kubeconfig');
+    await writeFile(strangers, kubeconfigYaml(api.server.url, api.pki.tls.caPem, { name: 'stranger', ...foreign.admin }));
     expect((await kubectl(['get', 'pods', '--kubeconfig', strangers])).stderr).toBe('error: You must be logged in to the server (Unauthorized)');
   });
 

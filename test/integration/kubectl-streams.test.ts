@@ -1,13 +1,12 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { KubeConfig, PortForward } from '@kubernetes/client-node';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePki, kubeconfigYaml, startApiServer, type ApiServer } from '../../src/controlplane/apiserver/index.js';
-import { openSqliteBackend, type Backend } from '../../src/controlplane/storage/index.js';
 import { createCriClient, type CriClient } from '../../src/cri/index.js';
-import { startTestContainerd, TEST_TMP_BASE, type TestContainerd } from './helpers/env.js';
+import { startTestApiServer, type TestApiServer } from './helpers/apiserver.js';
+import { startTestContainerd, type TestContainerd } from './helpers/env.js';
 import { kubeletDirs, startKubelet, waitFor, type TestKubelet } from './helpers/kubelet.js';
 
 /**
@@ -17,16 +16,14 @@ import { kubeletDirs, startKubelet, waitFor, type TestKubelet } from './helpers/
 describe('kubectl logs, exec, cp and port-forward', () => {
   let env: TestContainerd;
   let cri: CriClient;
-  let dir = '';
-  let backend: Backend;
-  let server: ApiServer;
+  let api: TestApiServer;
   let kubelet: TestKubelet;
-  let kenv: Record<string, string>;
   let image = '';
-  const kubectl = (args: string[], input?: string) => execa('kubectl', args, { env: kenv, reject: false, timeout: 60_000, ...(input === undefined ? {} : { input }) });
+  // The raw execa process: the streaming tests read and kill `logs -f`, `port-forward` as they run.
+  const kubectl = (args: string[], input?: string) => execa('kubectl', args, { env: api.env, reject: false, timeout: 60_000, ...(input === undefined ? {} : { input }) });
 
   async function runPod(name: string, spec: string): Promise<void> {
-    const manifest = join(dir, `${name}.yaml`);
+    const manifest = join(api.dir, `${name}.yaml`);
     await writeFile(manifest, `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  nodeName: node1\n  terminationGracePeriodSeconds: 1\n${spec}`);
     const r = await kubectl(['apply', '-f', manifest]);
     expect(r.stderr).toBe('');
@@ -37,25 +34,17 @@ describe('kubectl logs, exec, cp and port-forward', () => {
     env = await startTestContainerd({ cniConfig: 'bridge' });
     cri = createCriClient({ endpoint: env.socket });
     image = env.images.busybox.replace(/:latest$/, ':1.35');
-    dir = await mkdtemp(join(TEST_TMP_BASE, 'tskube-streams-'));
-    backend = openSqliteBackend({ path: join(dir, 'state.db') });
-    const pki = await ensurePki(dir, { hosts: ['127.0.0.1'] });
-    server = await startApiServer({ backend, host: '127.0.0.1', port: 0, tls: pki.tls, kubeletClient: pki.kubeletClient });
-    const kubeconfig = join(dir, 'admin.kubeconfig');
-    await writeFile(kubeconfig, kubeconfigYaml(server.url, pki.tls.caPem, { name: 'admin', ...pki.admin }));
-    kenv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(dir, 'home'), KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, 'cache') };
-    kubelet = await startKubelet(env, await kubeletDirs(env), ['--kubeconfig', kubeconfig]);
+    api = await startTestApiServer('streams');
+    kubelet = await startKubelet(env, await kubeletDirs(env), ['--kubeconfig', api.kubeconfig]);
     await runPod('web', `  containers:\n  - name: app\n    image: ${image}\n    command: ["sh", "-c", "mkdir -p /www && echo hello-from-pod > /www/index.html && echo started && httpd -f -p 8080 -h /www"]\n`);
     await running('web');
   });
   afterAll(async () => {
-    await kubectl(['delete', 'pods', '--all', '--wait=true', '--timeout=60s']);
+    if (api) await kubectl(['delete', 'pods', '--all', '--wait=true', '--timeout=60s']);
     await kubelet?.stop();
     cri?.close();
-    await server?.close();
-    await backend?.close();
+    await api?.close();
     await env?.cleanup();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('the node advertises its authenticated kubelet port, which refuses anonymous clients', async () => {
@@ -117,7 +106,7 @@ describe('kubectl logs, exec, cp and port-forward', () => {
     const stdin = await kubectl(['exec', '-i', 'web', '--', 'sh', '-c', 'cat; echo done'], 'line one\nline two\n');
     expect([stdin.exitCode, stdin.stdout]).toEqual([0, 'line one\nline two\ndone']);
     // kubectl only asks for a TTY when its own stdin is one: run it under script(1)'s pseudo-terminal.
-    const tty = await execa('script', ['-qec', 'kubectl exec -it web -- sh -c "test -t 0 && test -t 1 && echo is-a-tty"', '/dev/null'], { env: kenv, reject: false, timeout: 60_000, input: '' });
+    const tty = await execa('script', ['-qec', 'kubectl exec -it web -- sh -c "test -t 0 && test -t 1 && echo is-a-tty"', '/dev/null'], { env: api.env, reject: false, timeout: 60_000, input: '' });
     expect(tty.exitCode).toBe(0);
     expect(tty.stdout).toMatch(/^(\^@)?is-a-tty$/);
     const missing = await kubectl(['exec', 'web', '--', '/no/such/binary']);
@@ -126,13 +115,13 @@ describe('kubectl logs, exec, cp and port-forward', () => {
   });
 
   it('kubectl cp into and out of the pod', async () => {
-    const local = join(dir, 'payload.txt');
+    const local = join(api.dir, 'payload.txt');
     const content = `${'tskube cp payload\n'.repeat(5000)}end\n`;
     await writeFile(local, content);
     const into = await kubectl(['cp', local, 'web:/tmp/payload.txt']);
     expect([into.exitCode, into.stderr]).toEqual([0, '']);
     expect((await kubectl(['exec', 'web', '--', 'wc', '-c', '/tmp/payload.txt'])).stdout.trim()).toBe(`${Buffer.byteLength(content)} /tmp/payload.txt`);
-    const back = join(dir, 'back.txt');
+    const back = join(api.dir, 'back.txt');
     const out = await kubectl(['cp', 'web:/tmp/payload.txt', back]);
     expect([out.exitCode, out.stderr]).toEqual([0, '']);
     expect(await readFile(back, 'utf8')).toBe(content);
@@ -156,7 +145,7 @@ describe('kubectl logs, exec, cp and port-forward', () => {
 
   it('client-node\'s PortForward (the WebSocket channel protocol, ports in the query)', async () => {
     const kc = new KubeConfig();
-    kc.loadFromFile(kenv.KUBECONFIG ?? '');
+    kc.loadFromFile(api.kubeconfig);
     const output = new PassThrough();
     const input = new PassThrough();
     let received = '';
@@ -183,13 +172,13 @@ describe('kubectl logs, exec, cp and port-forward', () => {
   });
 
   it('the SPDY/3.1 fallback (kubectl without WebSockets): exec, stdin, cp and port-forward', async () => {
-    const spdy = { ...kenv, KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false', KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' };
+    const spdy = { ...api.env, KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false', KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' };
     const run = (args: string[], input?: string) => execa('kubectl', args, { env: spdy, reject: false, timeout: 60_000, ...(input === undefined ? {} : { input }) });
     const r = await run(['exec', 'web', '--', 'sh', '-c', 'echo out; echo err >&2; exit 5']);
     expect([r.exitCode, r.stdout, r.stderr]).toEqual([5, 'out', 'err\ncommand terminated with exit code 5']);
     const stdin = await run(['exec', '-i', 'web', '--', 'sh', '-c', 'cat; echo done'], 'via spdy\n');
     expect([stdin.exitCode, stdin.stdout]).toEqual([0, 'via spdy\ndone']);
-    const local = join(dir, 'spdy.txt');
+    const local = join(api.dir, 'spdy.txt');
     await writeFile(local, 'spdy payload\n');
     expect((await run(['cp', local, 'web:/tmp/spdy.txt'])).exitCode).toBe(0);
     expect((await run(['exec', 'web', '--', 'cat', '/tmp/spdy.txt'])).stdout).toBe('spdy payload');
