@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { createEtcdBackend, openSqliteBackend, type Backend } from '../src/controlplane/storage/index.js';
 import { startEtcd } from '../test/integration/helpers/etcd.js';
 import { summarize } from './lib/stats.js';
+import { benchPodSpec, pool } from './lib/workload.js';
 
 const N = 10_000;
 const CONCURRENCY = 16;
@@ -62,35 +63,11 @@ function podJson(name: string, namespace: string, i: number): string {
       annotations: { 'bench/pad': 'x'.repeat(600) },
       ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d9c8b6f5', uid: '0a1b2c3d-0000-4000-8000-000000000001', controller: true }],
     },
-    spec: {
-      nodeName: `node-${i % 50}`,
-      containers: [
-        {
-          name: 'web',
-          image: 'registry.local/tskube/busybox:latest',
-          command: ['httpd', '-f', '-p', '8080'],
-          ports: [{ containerPort: 8080, protocol: 'TCP' }],
-          resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } },
-          readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 5 },
-        },
-      ],
-      restartPolicy: 'Always',
-      terminationGracePeriodSeconds: 30,
-    },
+    spec: benchPodSpec(i),
   };
   return JSON.stringify(pod);
 }
 
-async function pool(n: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, n) }, async () => {
-      while (next < n) await fn(next++);
-    }),
-  );
-  return performance.now() - started;
-}
 
 async function measure(c: Contender): Promise<Figures> {
   const createMs = await pool(N, CONCURRENCY, (i) => c.create(i));

@@ -18,6 +18,7 @@ import {
   type Backend,
 } from '../src/controlplane/storage/index.js';
 import { startEtcd } from '../test/integration/helpers/etcd.js';
+import { benchPodSpec, pool } from './lib/workload.js';
 
 const N = 10_000;
 const PREFIX = '/registry/pods/bench/';
@@ -49,21 +50,7 @@ function podJson(i: number): string {
       labels: { app: 'web', 'pod-template-hash': '7d9c8b6f5' },
       ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d9c8b6f5', uid: 'a1b2c3d4', controller: true }],
     },
-    spec: {
-      nodeName: `node-${i % 50}`,
-      containers: [
-        {
-          name: 'web',
-          image: 'registry.local/tskube/busybox:latest',
-          command: ['httpd', '-f', '-p', '8080'],
-          ports: [{ containerPort: 8080, protocol: 'TCP' }],
-          resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } },
-          readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 5 },
-        },
-      ],
-      restartPolicy: 'Always',
-      terminationGracePeriodSeconds: 30,
-    },
+    spec: benchPodSpec(i),
     status: {
       phase: 'Running',
       podIP: `10.244.${(i >> 8) & 255}.${i & 255}`,
@@ -79,16 +66,6 @@ function podJson(i: number): string {
   return JSON.stringify({ ...pod, metadata: { ...pod.metadata, annotations: { pad: 'x'.repeat(Math.max(0, 1500 - json.length - 30)) } } });
 }
 
-async function pool(n: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, n) }, async () => {
-      while (next < n) await fn(next++);
-    }),
-  );
-  return performance.now() - started;
-}
 
 /** One round: `n` creates under a fresh prefix, `n` gets of them, one list of them. */
 async function round(ops: Ops, r: number, n: number, concurrency: number, values: string[]): Promise<Figures> {
