@@ -24,6 +24,7 @@ export {
 export { parsePorts, parseStreamOptions, StreamOptionsError } from './options.js';
 export {
   Channel,
+  offeredProtocols,
   serveExecWebSocket,
   WEBSOCKET_REMOTECOMMAND_PROTOCOLS,
   type ServeExecOptions,

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { silentLogger, type Logger } from '../logger.js';
 import { failureStatus, statusFromError, writeStatusToSocket } from './status.js';
+import { offeredProtocols } from './websocket-exec.js';
 
 /** The subprotocol kubectl >= 1.31 uses to tunnel SPDY port-forwarding through a WebSocket. */
 export const PORT_FORWARD_TUNNEL_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
@@ -31,8 +32,7 @@ export async function servePortForwardWebSocket(
 ): Promise<void> {
   const log = (opts.logger ?? silentLogger()).child({ url: req.url });
   const highWaterMark = opts.highWaterMark ?? 1024 * 1024;
-  const h = req.headers['sec-websocket-protocol'];
-  const offered = (Array.isArray(h) ? h.join(',') : (h ?? '')).split(',').map((p) => p.trim());
+  const offered = offeredProtocols(req);
   if (!offered.includes(PORT_FORWARD_TUNNEL_PROTOCOL)) {
     const message = `unable to upgrade: Sec-WebSocket-Protocol must include ${PORT_FORWARD_TUNNEL_PROTOCOL}`;
     writeStatusToSocket(socket, failureStatus(400, 'BadRequest', message));

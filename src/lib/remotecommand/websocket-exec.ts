@@ -25,7 +25,8 @@ export interface ServeExecOptions {
 }
 
 /** Splits a `Sec-WebSocket-Protocol` header. */
-function offeredProtocols(req: IncomingMessage): string[] {
+/** The WebSocket subprotocols a client offers (`Sec-WebSocket-Protocol`, one header or several). */
+export function offeredProtocols(req: IncomingMessage): string[] {
   const h = req.headers['sec-websocket-protocol'];
   return (Array.isArray(h) ? h.join(',') : (h ?? '')).split(',').map((p) => p.trim()).filter(Boolean);
 }

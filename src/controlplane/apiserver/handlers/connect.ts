@@ -11,7 +11,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { httpUpgrade, spdyUpgrade } from '../../../lib/spdy/index.js';
-import { PORT_FORWARD_PROTOCOL, PORT_FORWARD_TUNNEL_PROTOCOL, proxyUpgrade, serveExecWebSocket, servePortForwardChannels, servePortForwardWebSocket } from '../../../lib/remotecommand/index.js';
+import { offeredProtocols, PORT_FORWARD_PROTOCOL, PORT_FORWARD_TUNNEL_PROTOCOL, proxyUpgrade, serveExecWebSocket, servePortForwardChannels, servePortForwardWebSocket } from '../../../lib/remotecommand/index.js';
 import { badRequest } from '../errors.js';
 import { stringAt } from '../object.js';
 import { locateKubelet } from '../kubelet-client.js';
@@ -70,8 +70,7 @@ export async function handleConnect(services: ApiServices, target: ConnectTarget
     return;
   }
   if (target.subresource === 'portforward') {
-    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-    if (offered.includes(PORT_FORWARD_TUNNEL_PROTOCOL)) {
+    if (offeredProtocols(req).includes(PORT_FORWARD_TUNNEL_PROTOCOL)) {
       await servePortForwardWebSocket(req, socket, head, async () => (await httpUpgrade({ url, protocols: [PORT_FORWARD_PROTOCOL], tls: kubelet.tls })).socket);
     } else {
       // Client libraries' channel protocol (ports in the query): one SPDY stream pair per port.
